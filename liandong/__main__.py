@@ -1,0 +1,5 @@
+"""`python -m liandong` runs the command-line interface."""
+
+from liandong.cli import main
+
+main()

@@ -1,0 +1,51 @@
+"""The ``liandong`` command. Commands stay thin: they parse options and call one stage function.
+
+Exit codes: 0 success, 1 content or template errors, 2 usage errors (click's default).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from liandong import __version__, cli_zh
+
+cli_zh.install()
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+@click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
+@click.version_option(__version__, "-V", "--version", prog_name="liandong",
+                      message="%(prog)s %(version)s", help="显示版本号并退出。")
+def main() -> None:
+    """liandong：把简报（如《联络动态》）的各期 Markdown 文件生成静态网站和可印刷的 PDF。
+
+    \b
+    站点目录包含：
+      site.yaml           全站设置（简报名称、编印单位、责任编辑、发送范围等）
+      content/年份/期号.md  每期一个文件
+      templates/          网页模板
+    """
+
+
+@main.command(options_metavar="[选项]")
+@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+              show_default=True, help="站点目录（含 site.yaml）。")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出目录，默认为站点目录下的 build/。")
+def build(site_dir: Path, out_dir: Path | None) -> None:
+    """生成整个站点到输出目录；出错时保留原有输出不变。"""
+    from liandong.build import build as run_build
+
+    report = run_build(site_dir, out_dir)
+    for warning in report.warnings:
+        click.echo(str(warning), err=True)
+    click.echo(f"已生成 {report.issues} 期、{report.pages} 个页面 → {report.out_dir}"
+               + (f"（{len(report.warnings)} 条警告）" if report.warnings else ""))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Problems found in a site, each pointing at a file and line, and the exception that reports them.
+
+Every user-facing message is Chinese; the CLI prints each problem as ``file:line: message`` so editors
+can jump straight to the spot. Errors are collected rather than raised one by one, so a single build
+reports everything that is wrong at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+@dataclass(frozen=True, order=True)
+class Location:
+    """A place in a source file; ``line`` is 1-based, 0 when the whole file is meant."""
+
+    path: Path
+    line: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}" if self.line else str(self.path)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One finding: an error stops the build, a warning is reported and the build goes on."""
+
+    location: Location
+    message: str
+    is_error: bool = True
+
+    def __str__(self) -> str:
+        label = "错误" if self.is_error else "警告"
+        return f"{self.location}: {label}：{self.message}"
+
+
+class LiandongError(click.ClickException):
+    """Raised when the site cannot be built; click prints it to stderr and exits with code 1."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem | str):
+        if isinstance(problems, str):
+            problems = [Problem(Location(Path(".")), problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems = sorted(problems, key=lambda p: (not p.is_error, p.location))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+    def format_message(self) -> str:
+        count = sum(p.is_error for p in self.problems)
+        return f"{self.message}\n构建失败：共 {count} 处错误。"
+
+    def show(self, file=None) -> None:
+        click.echo(self.format_message(), err=True)
+
+
+def raise_if_errors(problems: list[Problem]) -> None:
+    """Abort with every collected problem if any of them is an error."""
+    if any(p.is_error for p in problems):
+        raise LiandongError(problems)

@@ -1,0 +1,176 @@
+"""Markdown → HTML for article bodies, with the Chinese conventions 简报 need.
+
+CommonMark plus tables and footnotes (markdown-it-py, mdit-py-plugins). Raw HTML is never passed
+through: it is shown as text. Links keep only safe schemes. Straight quotes become “” ‘’.
+An issue body is split into articles at its top-level ``# `` headings; each article is rendered on
+its own so that footnote numbers and anchors stay inside it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from mdit_py_plugins.footnote import footnote_plugin
+
+from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, curly_quotes
+
+SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
+
+# Heading styles follow the editor's own numbering, not the Markdown level (GB/T 9704 §7.3.3):
+# 一、 in 黑体, （一） in 楷体, 1. and （1） in the body face.
+HEADING_KINDS = (
+    (re.compile(r"^[一二三四五六七八九十百]+、"), "level-1"),
+    (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]"), "level-2"),
+    (re.compile(r"^\d+[.．、]"), "level-3"),
+    (re.compile(r"^[（(]\d+[）)]"), "level-4"),
+)
+
+
+@dataclass(frozen=True)
+class Section:
+    """One ``# `` section of an issue body, before rendering."""
+
+    title: str
+    line: int  # line of the ``# `` heading, relative to the body
+    source: str  # the Markdown under the heading
+
+
+@dataclass(frozen=True)
+class RenderedArticle:
+    title: str  # plain text with Chinese quotes
+    html: str
+    text: str  # plain text of the body, for feeds and search
+
+
+def is_safe_link(url: str) -> bool:
+    """Only web, mail and phone links, or links inside the site, reach a page."""
+    target = url.strip()
+    scheme = urlsplit(target).scheme.lower() if ":" in target else ""
+    if not scheme:
+        return not target.startswith("//") and not target.lower().startswith(("javascript", "data", "vbscript"))
+    return scheme in SAFE_SCHEMES
+
+
+def make_parser() -> MarkdownIt:
+    parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
+    parser.enable("table")
+    parser.use(footnote_plugin)
+    parser.validateLink = is_safe_link
+    parser.core.ruler.push("chinese_quotes", _chinese_quotes_rule)
+    parser.core.ruler.push("heading_classes", _heading_classes_rule)
+    parser.core.ruler.push("cjk_soft_breaks", _cjk_soft_breaks_rule)
+    parser.add_render_rule("table_open", _render_table_open)
+    parser.add_render_rule("table_close", _render_table_close)
+    return parser
+
+
+def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | None]:
+    """Cut the body at top-level ``# `` headings.
+
+    Returns the sections and, if non-blank text stands before the first heading, the line where
+    it starts (the caller reports it: a bulletin has nothing outside its articles).
+    """
+    lines = body.split("\n")
+    tokens = parser.parse(body)
+    starts = [(index, token) for index, token in enumerate(tokens)
+              if token.type == "heading_open" and token.tag == "h1" and token.level == 0]
+    stray = None
+    first_content = next((t for t in tokens if t.map and t.level == 0), None)
+    if first_content is not None and (not starts or first_content.map[0] < starts[0][1].map[0]):
+        stray = first_content.map[0]
+    sections = []
+    for number, (index, token) in enumerate(starts):
+        start = token.map[1]
+        end = starts[number + 1][1].map[0] if number + 1 < len(starts) else len(lines)
+        title = _plain_inline(tokens[index + 1])
+        sections.append(Section(title, token.map[0], "\n".join(lines[start:end])))
+    return sections, stray
+
+
+def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str]:
+    """(html, plain text) of one article body; footnote ids are prefixed with the article anchor."""
+    env = {"docId": anchor}
+    tokens = parser.parse(source, env)
+    _shift_heading_levels(tokens)
+    html = parser.renderer.render(tokens, parser.options, env)
+    return html, _plain_text(tokens)
+
+
+def _shift_heading_levels(tokens: list[Token]) -> None:
+    """Article titles are <h2> on the page, so an article's ``## `` becomes <h3>, and so on."""
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(6, int(token.tag[1]) + 1)}"
+
+
+def _chinese_quotes_rule(state) -> None:
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        open_double = open_single = True
+        for child in token.children:
+            if child.type == "text":
+                child.content, open_double, open_single = curly_quotes(child.content, open_double, open_single)
+        token.content = "".join(c.content for c in token.children if c.type == "text")
+
+
+CJK_EDGE = re.compile(f"[{CJK_OR_FULLWIDTH_PUNCT}]")
+
+
+def _cjk_soft_breaks_rule(state) -> None:
+    """A line break inside Chinese text is no space: drop soft breaks that touch a Chinese character.
+
+    Editors hard-wrap paragraphs; CommonMark would turn each wrap into a visible space.
+    """
+    for token in state.tokens:
+        children = token.children or []
+        for index, child in enumerate(children):
+            if child.type != "softbreak":
+                continue
+            before = children[index - 1].content[-1:] if index else ""
+            after = children[index + 1].content[:1] if index + 1 < len(children) else ""
+            if CJK_EDGE.match(before) or CJK_EDGE.match(after):
+                child.type, child.content = "text", ""
+
+
+def _heading_classes_rule(state) -> None:
+    tokens = state.tokens
+    for index, token in enumerate(tokens):
+        if token.type == "heading_open" and index + 1 < len(tokens):
+            kind = heading_kind(tokens[index + 1].content)
+            if kind:
+                token.attrSet("class", kind)
+
+
+def heading_kind(title: str) -> str | None:
+    for pattern, kind in HEADING_KINDS:
+        if pattern.match(title.strip()):
+            return kind
+    return None
+
+
+def _render_table_open(self, tokens, idx, options, env) -> str:
+    return '<div class="table-wrap">' + self.renderToken(tokens, idx, options, env)
+
+
+def _render_table_close(self, tokens, idx, options, env) -> str:
+    return self.renderToken(tokens, idx, options, env) + "</div>"
+
+
+def _plain_inline(token: Token) -> str:
+    parts = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append("")
+    return "".join(parts).strip()
+
+
+def _plain_text(tokens: list[Token]) -> str:
+    blocks = [_plain_inline(token) for token in tokens if token.type == "inline"]
+    return "\n".join(block for block in blocks if block)

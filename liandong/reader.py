@@ -1,0 +1,201 @@
+"""Read ``content/<year>/<NN>.md`` into an :class:`Archive`, collecting every problem on the way.
+
+Each issue file is YAML front matter between ``---`` lines followed by one ``# `` section per
+article. Problems carry the file and line; the caller decides whether they stop the build.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from pypinyin import lazy_pinyin
+
+from liandong import schema as s
+from liandong.config import SiteConfig, _display_path, freeze_distribution
+from liandong.errors import Location, Problem
+from liandong.markdown import make_parser, render_article, split_sections
+from liandong.model import Archive, Article, County, Issue
+from liandong.yamlsource import parse_yaml
+
+ARTICLE_SCHEMA = s.Mapping((
+    s.Field("county", "供稿县区或单位，用于按县区浏览", s.text, required=True),
+    s.Field("contributor", "供稿单位，印作“（… 供稿）”", s.text),
+))
+
+ISSUE_SCHEMA = s.Mapping((
+    s.Field("issue", "期号，每年从 1 开始", s.positive_int, required=True),
+    s.Field("total", "总期号", s.positive_int, required=True),
+    s.Field("date", "编印日期", s.date, required=True),
+    s.Field("editor", "责任编辑", s.text),
+    s.Field("articles", "文章列表，与正文中的“# ”标题一一对应", s.ListOf(ARTICLE_SCHEMA), required=True),
+    s.Field("distribution", "发送范围（报/送/发），填写后替换站点默认名单", s.Distribution()),
+))
+
+FENCE = re.compile(r"^---[ \t]*$")
+ADMIN_UNIT = re.compile(r".{2,}?(?:省|市|州|县|区|盟|旗)|.+$")
+
+
+@dataclass(frozen=True)
+class FrontMatter:
+    yaml_text: str
+    body: str
+    body_line: int  # file line where the body starts (1-based)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[FrontMatter | None, Problem | None]:
+    """Separate the ``---`` fenced YAML block from the Markdown body."""
+    lines = text.split("\n")
+    if not lines or not FENCE.match(lines[0]):
+        return None, Problem(Location(path, 1), "文件开头缺少“---”包围的期号信息（front matter）")
+    for index in range(1, len(lines)):
+        if FENCE.match(lines[index]):
+            yaml_text = "\n".join(lines[1:index])
+            return FrontMatter(yaml_text, "\n".join(lines[index + 1:]), index + 2), None
+    return None, Problem(Location(path, 1), "期号信息（front matter）缺少结尾的“---”行")
+
+
+def load_archive(config: SiteConfig) -> tuple[Archive, list[Problem]]:
+    """Every issue under content/, plus the problems found in them and across them."""
+    parser = make_parser()
+    issues: list[Issue] = []
+    problems: list[Problem] = []
+    for path in issue_files(config.content_dir):
+        issue, found = read_issue(path, config, parser)
+        problems += found
+        if issue is not None:
+            issues.append(issue)
+    if not issues and not problems:
+        problems.append(Problem(Location(_display_path(config.content_dir)), "content 目录中没有任何期刊文件"))
+    problems += numbering_problems(issues)
+    archive = Archive(issues)
+    archive.counties = group_counties(archive)
+    return archive, problems
+
+
+def issue_files(content_dir: Path) -> list[Path]:
+    """Markdown files under content/, skipping drafts and hidden files (names starting _ or .)."""
+    if not content_dir.is_dir():
+        return []
+    return sorted(path for path in content_dir.rglob("*.md")
+                  if not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
+
+
+def read_issue(path: Path, config: SiteConfig, parser: MarkdownIt) -> tuple[Issue | None, list[Problem]]:
+    display = _display_path(path)
+    place = _year_and_number_from_path(path, config.content_dir)
+    if isinstance(place, Problem):
+        return None, [place]
+    try:
+        text = path.read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        return None, [Problem(Location(display), f"文件不是 UTF-8 编码（第 {exc.start} 字节无法解码），请另存为 UTF-8")]
+    front, problem = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"), display)
+    if problem:
+        return None, [problem]
+    parsed = parse_yaml(front.yaml_text, display, first_line=2)
+    if parsed.problems:
+        return None, parsed.problems
+    validator = s.Validator(parsed.source)
+    values = validator.mapping(parsed.data, ISSUE_SCHEMA, what="期号信息")
+    problems = validator.problems
+    year, number = place
+    at = parsed.source.at
+    if "date" in values and values["date"].year != year:
+        problems.append(Problem(at("date"), f"日期 {values['date']} 的年份与所在目录 {year} 不一致"))
+    if "issue" in values and values["issue"] != number:
+        problems.append(Problem(at("issue"), f"期号 {values['issue']} 与文件名 {path.name} 不一致"))
+    sections, stray_line = split_sections(parser, front.body)
+    if stray_line is not None:
+        problems.append(Problem(Location(display, front.body_line + stray_line),
+                                "第一篇文章的“# ”标题之前有正文；每篇文章都应以“# 标题”开头"))
+    declared = values.get("articles")
+    if declared is not None and len(declared) != len(sections):
+        problems.append(Problem(at("articles"), f"articles 列出 {len(declared)} 篇文章，"
+                                                f"但正文中有 {len(sections)} 个“# ”标题"))
+    if problems or declared is None:
+        return None, problems
+    articles = []
+    for number_in_issue, (meta, section) in enumerate(zip(declared, sections), start=1):
+        anchor = f"article-{number_in_issue}"
+        html, plain = render_article(parser, section.source, anchor)
+        articles.append(Article(number_in_issue, section.title, meta["county"], meta.get("contributor"),
+                                html, plain, front.body_line + section.line))
+    distribution = values.get("distribution")
+    issue = Issue(
+        path=display, year=year, number=values["issue"], total=values["total"], date=values["date"],
+        editor=values.get("editor", config.editor), articles=tuple(articles),
+        distribution=freeze_distribution(distribution) if distribution else config.distribution,
+    )
+    return issue, []
+
+
+def _year_and_number_from_path(path: Path, content_dir: Path) -> tuple[int, int] | Problem:
+    relative = path.relative_to(content_dir)
+    if len(relative.parts) != 2 or not re.fullmatch(r"\d{4}", relative.parts[0]) \
+            or not re.fullmatch(r"\d{1,3}", path.stem):
+        return Problem(Location(_display_path(path)),
+                       "期刊文件应放在 content/<年份>/<期号>.md，例如 content/2025/12.md")
+    return int(relative.parts[0]), int(path.stem)
+
+
+def numbering_problems(issues: list[Issue]) -> list[Problem]:
+    """Duplicates are errors; totals out of date order and gaps inside a year are warnings."""
+    problems = []
+    first_by_key: dict[tuple[int, int], Issue] = {}
+    first_by_total: dict[int, Issue] = {}
+    for issue in sorted(issues, key=lambda i: str(i.path)):
+        here = Location(issue.path, 2)
+        if issue.key in first_by_key:
+            problems.append(Problem(here, f"{issue.label}与 {first_by_key[issue.key].path} 重复"))
+        first_by_key.setdefault(issue.key, issue)
+        if issue.total in first_by_total:
+            problems.append(Problem(here, f"总期号 {issue.total} 与 {first_by_total[issue.total].path} 重复"))
+        first_by_total.setdefault(issue.total, issue)
+    by_date = sorted(issues, key=lambda i: (i.date, i.key))
+    for older, newer in zip(by_date, by_date[1:]):
+        if newer.total <= older.total and newer.total != older.total:
+            problems.append(Problem(Location(newer.path, 2), f"总期号 {newer.total} 没有随日期递增"
+                                    f"（更早的 {older.path} 为 {older.total}）", is_error=False))
+    for year in sorted({issue.year for issue in issues}):
+        numbers = sorted(issue.number for issue in issues if issue.year == year)
+        missing = sorted(set(range(numbers[0], numbers[-1] + 1)) - set(numbers))
+        if missing:
+            listed = "、".join(str(n) for n in missing)
+            problems.append(Problem(Location(Path("content") / str(year)),
+                                    f"{year}年期号不连续，缺少第 {listed} 期", is_error=False))
+    return problems
+
+
+def county_slug(name: str) -> str:
+    """A readable ASCII path segment for a county (株洲市炎陵县 → zhuzhoushi-yanlingxian).
+
+    Pinyin keeps addresses typeable and safe on intranet servers that mishandle non-ASCII paths.
+    One word per administrative level, so the slug reads like the name.
+    """
+    words = []
+    for part in ADMIN_UNIT.findall(name):
+        syllables = "".join(lazy_pinyin(part))
+        cleaned = re.sub(r"[^a-z0-9]+", "", syllables.lower())
+        if cleaned:
+            words.append(cleaned)
+    return "-".join(words) or "unit"
+
+
+def group_counties(archive: Archive) -> list[County]:
+    """Counties sorted by name in pinyin order; slugs made unique in that order."""
+    entries: dict[str, list] = {}
+    for issue in archive.issues:
+        for article in issue.articles:
+            entries.setdefault(article.county, []).append((issue, article))
+    counties, used = [], set()
+    for name in sorted(entries, key=lambda n: (lazy_pinyin(n), n)):
+        slug = base = county_slug(name)
+        suffix = 2
+        while slug in used:
+            slug, suffix = f"{base}-{suffix}", suffix + 1
+        used.add(slug)
+        counties.append(County(name, slug, tuple(entries[name])))
+    return counties
