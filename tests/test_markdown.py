@@ -1,0 +1,53 @@
+"""Article bodies: escaping, safe links, Chinese quotes, numbering kept as written."""
+
+from liandong.markdown import is_safe_link, make_parser, render_article, split_sections
+
+
+def render(source: str) -> str:
+    return render_article(make_parser(), source, "article-1")[0]
+
+
+def test_raw_html_is_shown_as_text():
+    html = render("<script>alert(1)</script>\n\n段落里的 <b onclick=\"x()\">粗</b>")
+    assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+    assert "<b " not in html and "&lt;b onclick" in html
+
+
+def test_unsafe_links_are_not_linked():
+    html = render("[点我](javascript:alert(1)) [数据](data:text/html,x) [好](https://example.org) [邮件](mailto:a@b.cn)")
+    assert 'href="javascript' not in html and 'href="data' not in html
+    assert 'href="https://example.org"' in html and 'href="mailto:a@b.cn"' in html
+
+
+def test_is_safe_link_allows_relative_and_known_schemes():
+    assert is_safe_link("../2025/12/") and is_safe_link("#article-1") and is_safe_link("tel:0731")
+    assert not is_safe_link("JavaScript:x") and not is_safe_link("vbscript:x") and not is_safe_link("//evil.org/x")
+
+
+def test_straight_quotes_become_chinese_quotes():
+    assert "畅通“全链条”履职和‘小’事" in render('畅通"全链条"履职和\'小\'事')
+
+
+def test_headings_keep_editor_numbering_and_get_kind():
+    html = render("## 一、总体情况\n\n### （一）工作举措\n\n#### 1. 具体做法\n")
+    assert '<h3 class="level-1">一、总体情况</h3>' in html
+    assert '<h4 class="level-2">（一）工作举措</h4>' in html
+    assert '<h5 class="level-3">1. 具体做法</h5>' in html
+
+
+def test_tables_and_footnotes_render_inside_article():
+    html = render("| 项目 | 数量 |\n| --- | --- |\n| 站点 | 12 |\n\n正文[^1]\n\n[^1]: 注释内容\n")
+    assert '<div class="table-wrap"><table>' in html and "<td>12</td>" in html
+    assert "注释内容" in html and "article-1" in html
+
+
+def test_soft_breaks_inside_chinese_text_add_no_space():
+    assert "<p>第一行第二行</p>" in render("第一行\n第二行")
+
+
+def test_split_sections_finds_titles_and_stray_text():
+    sections, stray = split_sections(make_parser(), "# 甲\n\n正文\n\n# 乙\n\n```\n# 不是标题\n```\n")
+    assert [s.title for s in sections] == ["甲", "乙"] and stray is None
+    assert "# 不是标题" in sections[1].source
+    _, stray = split_sections(make_parser(), "前言\n\n# 甲\n")
+    assert stray == 0
