@@ -98,3 +98,29 @@ def curly_quotes(text: str, open_double: bool = True, open_single: bool = True) 
 def _touches_cjk(text: str, index: int) -> bool:
     neighbours = text[max(0, index - 1):index] + text[index + 1:index + 2]
     return bool(re.search(f"[{CJK_OR_FULLWIDTH_PUNCT}]", neighbours))
+
+
+# Punctuation compression (CLREQ 3.1.6): when two full-width marks meet (”， 》《 ）。), the first
+# is set half width with the OpenType "halt" feature, closing the visible gap Chinese readers notice.
+CLOSING_PUNCT = set("”’）》〉」』】〕〗］｝，。、；：？！")
+FULLWIDTH_PUNCT = CLOSING_PUNCT | set("“‘（《〈「『【〔〖")
+HTML_TAG = re.compile(r"(<[^>]*>)")
+
+
+def compress_punctuation(html: str, css_class: str = "halt") -> str:
+    """Wrap the first of two adjacent full-width marks in ``<span class="halt">``.
+
+    Works on HTML: only text between tags is touched, so markup and attributes stay intact.
+    """
+    parts = HTML_TAG.split(html)
+    for index in range(0, len(parts), 2):
+        text = parts[index]
+        out = []
+        for position, char in enumerate(text):
+            following = text[position + 1:position + 2]
+            if char in CLOSING_PUNCT and following and following in FULLWIDTH_PUNCT:
+                out.append(f'<span class="{css_class}">{char}</span>')
+            else:
+                out.append(char)
+        parts[index] = "".join(out)
+    return "".join(parts)

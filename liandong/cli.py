@@ -11,6 +11,7 @@ from pathlib import Path
 import click
 
 from liandong import __version__, cli_zh
+from liandong.config import PDF_VARIANTS
 
 cli_zh.install()
 
@@ -31,20 +32,39 @@ def main() -> None:
     """
 
 
+PDF_VARIANT = click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
+                           help="生成 PDF/A 等存档格式，如 pdf/a-3b（覆盖 site.yaml 的 pdf.variant）。")
+
+
 @main.command(options_metavar="[选项]")
 @click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
               show_default=True, help="站点目录（含 site.yaml）。")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出目录，默认为站点目录下的 build/。")
-def build(site_dir: Path, out_dir: Path | None) -> None:
-    """生成整个站点到输出目录；出错时保留原有输出不变。"""
+@click.option("--pdf/--no-pdf", default=True, help="是否生成印刷版 PDF（默认生成；预览网页时可用 --no-pdf 加快速度）。")
+@PDF_VARIANT
+def build(site_dir: Path, out_dir: Path | None, pdf: bool, pdf_variant: str | None) -> None:
+    """生成整个站点（网页和每期 PDF）到输出目录；出错时保留原有输出不变。"""
     from liandong.build import build as run_build
 
-    report = run_build(site_dir, out_dir)
+    report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
-    click.echo(f"已生成 {report.issues} 期、{report.pages} 个页面 → {report.out_dir}"
+    click.echo(f"已生成 {report.issues} 期、{report.pages} 个页面、{report.pdfs} 个 PDF → {report.out_dir}"
                + (f"（{len(report.warnings)} 条警告）" if report.warnings else ""))
+
+
+@main.command(options_metavar="[选项]")
+@click.argument("issue_file", metavar="期刊文件", type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="输出的 PDF 文件，默认为当前目录下的“简报名称+年份第N期.pdf”。")
+@PDF_VARIANT
+def pdf(issue_file: Path, output: Path | None, pdf_variant: str | None) -> None:
+    """单独生成一期的印刷版 PDF，例如：liandong pdf content/2025/12.md"""
+    from liandong.build import build_issue_pdf
+
+    written = build_issue_pdf(issue_file, output, pdf_variant=pdf_variant)
+    click.echo(f"已生成 PDF → {written}")
 
 
 if __name__ == "__main__":

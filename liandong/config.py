@@ -16,6 +16,7 @@ from liandong.errors import LiandongError, Location, Problem
 from liandong.yamlsource import parse_yaml
 
 CONFIG_NAME = "site.yaml"
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")
 
 SITE_SCHEMA = s.Mapping((
     s.Field("title", "简报名称，印在报头", s.text, required=True),
@@ -32,6 +33,17 @@ SITE_SCHEMA = s.Mapping((
     s.Field("language", "网页语言", s.choice("zh-CN")),
     s.Field("total_numerals", "总期号数字：chinese 印作“总第七百三十九期”，arabic 印作“总第739期”",
             s.choice("chinese", "arabic")),
+    s.Field("pdf", "印刷版 PDF 设置", s.Mapping((
+        s.Field("fonts", "本单位的字体（字体名或字体文件路径），缺省时使用免费字体", s.Mapping((
+            s.Field("title", "标题字体，如 方正小标宋简体", s.text),
+            s.Field("body", "正文字体，如 仿宋_GB2312", s.text),
+            s.Field("heading", "一级标题字体，如 黑体", s.text),
+            s.Field("kai", "二级标题、要目和供稿字体，如 楷体_GB2312", s.text),
+        ))),
+        s.Field("variant", "PDF 变体，如 pdf/a-3b（存档用）", s.choice(*PDF_VARIANTS)),
+        s.Field("print_marks", "为胶印加裁切线和 3 毫米出血", s.boolean),
+        s.Field("volumes", "每年另出一本合订本 PDF", s.boolean),
+    ))),
 ))
 
 
@@ -39,6 +51,24 @@ SITE_SCHEMA = s.Mapping((
 class Contact:
     phone: str
     email: str
+
+
+@dataclass(frozen=True)
+class PdfFonts:
+    """The office's own fonts, by family name or file; None means the free default."""
+
+    title: str | None = None
+    body: str | None = None
+    heading: str | None = None
+    kai: str | None = None
+
+
+@dataclass(frozen=True)
+class PdfSettings:
+    fonts: PdfFonts = PdfFonts()
+    variant: str | None = None
+    print_marks: bool = False
+    volumes: bool = True
 
 
 @dataclass(frozen=True)
@@ -56,7 +86,8 @@ class SiteConfig:
     copies: int | None = None
     language: str = "zh-CN"
     total_numerals: str = "chinese"
-    warnings: tuple[Problem, ...] = field(default=(), compare=False)
+    pdf: PdfSettings = PdfSettings()
+    font_lines: MappingType[str, int] = field(default_factory=dict, compare=False)
 
     @property
     def content_dir(self) -> Path:
@@ -92,9 +123,13 @@ def load_config(site_dir: Path) -> SiteConfig:
     if problems:
         raise LiandongError(problems)
     contact = values.pop("contact")
+    pdf = values.pop("pdf", {})
+    fonts = pdf.pop("fonts", {})
     return SiteConfig(
         site_dir=site_dir,
         contact=Contact(**contact),
+        pdf=PdfSettings(fonts=PdfFonts(**fonts), **pdf),
+        font_lines=MappingProxyType({role: parsed.source.at("pdf", "fonts", role).line for role in fonts}),
         distribution=freeze_distribution(values.pop("distribution")),
         **values,
     )

@@ -9,8 +9,9 @@ import traceback
 from pathlib import Path
 
 import jinja2
+from markupsafe import Markup, escape
 
-from liandong.chinese import chinese_date, spaced_name
+from liandong.chinese import chinese_date, compress_punctuation, spaced_name
 from liandong.config import SiteConfig, _display_path
 from liandong.errors import LiandongError, Location, Problem
 from liandong.model import Archive
@@ -28,10 +29,13 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
     )
     env.filters["spaced_name"] = spaced_name
     env.filters["chinese_date"] = chinese_date
+    env.filters["halt"] = lambda text: Markup(compress_punctuation(str(escape(text))))
+    env.filters["halt_html"] = lambda html: Markup(compress_punctuation(str(html)))
     return env
 
 
-def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive: Archive) -> str:
+def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive: Archive,
+                extra: dict | None = None) -> str:
     """Render one page; any template failure becomes a Chinese error naming template file and line."""
     root = root_prefix(page.dest)
 
@@ -39,7 +43,8 @@ def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive
         """A relative link to a site-relative address; folders get their index.html."""
         return root + url + ("index.html" if url == "" or url.endswith("/") else "")
 
-    context = {"site": config, "archive": archive, "root": root, "href": href, "page": page, **page.context}
+    context = {"site": config, "archive": archive, "root": root, "href": href, "page": page, **page.context,
+               **(extra or {})}
     try:
         return env.get_template(page.template).render(context)
     except jinja2.TemplateSyntaxError as exc:

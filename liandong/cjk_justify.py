@@ -1,0 +1,201 @@
+"""Inter-character justification for Chinese text in WeasyPrint 70.
+
+Why
+---
+WeasyPrint 70's ``text-align: justify`` only stretches U+0020 and U+00A0:
+``layout.inline.justify_line`` divides the line's free space by
+``count_expandable_spaces(line)`` and ``add_word_spacing`` gives each space
+that much Pango word spacing.  A Chinese line has no spaces, so it stays
+ragged.  CLREQ ("Chinese Layout Requirements", §3.8 justification) asks for
+the free space to be spread over the gaps *between characters* instead.
+
+How (two small patches, no WeasyPrint function is copied)
+---------------------------------------------------------
+1. ``weasyprint.layout.inline.count_expandable_spaces`` is replaced by a
+   version that counts spaces **plus** "CJK gaps" (see :func:`cjk_gaps`).
+   ``justify_line`` and ``add_word_spacing`` look the name up at call time,
+   so they now (a) divide the free space by spaces + gaps and (b) widen each
+   text box by ``spacing × (its spaces + its gaps)`` and give it a fresh
+   ``Layout`` carrying ``justification_spacing``.  Only justified, non-last
+   lines reach these functions (``text_align`` handles ``text-align-last``),
+   so other text is untouched.
+2. ``weasyprint.text.line_break.Layout.reactivate`` (called only by the
+   drawing code, right before ``draw_first_line``) is wrapped: when the layout
+   has a non-zero ``justification_spacing`` it adds exactly that amount to the
+   advance width of the last glyph of every cluster followed by a CJK gap.
+   ``draw_first_line`` turns glyph advances into PDF ``TJ`` adjustments, so the
+   glyphs move and the text itself is unchanged (no characters injected, text
+   extraction unaffected).  Spaces keep getting their share through WeasyPrint's
+   own word-spacing code.
+
+Why glyph advances and not Pango letter-spacing attributes: Pango splits
+letter spacing half before/half after each grapheme and splits items at
+attribute changes, so "extra space after character i only" cannot be
+expressed exactly; editing the shaped glyph string is exact (to 1/1024 pt,
+with error diffusion so the sum matches the box width WeasyPrint computed).
+``draw_first_line`` calls ``pango_layout_set_single_paragraph_mode(True)``,
+which would invalidate the edited lines, so the wrapper sets that mode itself
+first (same value → Pango keeps its cached lines).
+
+Known limits: gaps between two inline boxes (``a<b>b</b>``) are not
+stretched (only gaps inside one text box are), RTL runs are skipped,
+``text-overflow: ellipsis`` on a justified line redraws text without the
+extra spacing.
+"""
+import unicodedata
+
+import weasyprint
+from weasyprint.layout import inline as _inline
+from weasyprint.text import line_break as _line_break
+from weasyprint.text.ffi import TO_UNITS, ffi, pango
+
+WRITTEN_FOR = '70'
+if weasyprint.__version__.split('.')[0] != WRITTEN_FOR:
+    raise ImportError(
+        f'cjk_justify patches WeasyPrint {WRITTEN_FOR}.x internals '
+        f'(layout.inline.count_expandable_spaces, '
+        f'text.line_break.Layout.reactivate); found WeasyPrint '
+        f'{weasyprint.__version__}. Re-check those functions and update '
+        f'WRITTEN_FOR.')
+
+# Punctuation that stays glued to its neighbour: no gap before closing marks,
+# none after opening marks (CLREQ keeps punctuation with the character it
+# belongs to), none inside ——/…… pairs.
+OPENING = set('“‘（《〈「『【〔〖［｛')
+CLOSING = set('”’）》〉」』】〕〗］｝，。、；：？！％')
+PAIRED = set('—…')
+
+
+def is_cjk(char):
+    """Whether ``char`` is set on the CJK em grid (ideographs, kana, CJK and
+    full-width punctuation, and the curly quotes/dash/ellipsis that Chinese
+    fonts draw full width)."""
+    o = ord(char)
+    return (0x2E80 <= o <= 0x9FFF or 0xF900 <= o <= 0xFAFF
+            or 0xFE10 <= o <= 0xFE1F or 0xFE30 <= o <= 0xFE4F
+            or 0xFF00 <= o <= 0xFFEF or 0x20000 <= o <= 0x3FFFF
+            or char in '“”‘’—…·')
+
+
+def _inert(char):
+    """Spaces (handled by word spacing), marks, format and control
+    characters: a gap touching one of these is never stretched, which also
+    guarantees a stretched gap is always a glyph-cluster boundary."""
+    return char in ' \u00a0' or unicodedata.category(char)[0] in 'MCZ'
+
+
+def gap_after(a, b):
+    """Whether the gap between adjacent characters ``a`` and ``b`` may take
+    justification space: one side must be CJK (so CJK–CJK and CJK–Latin/digit
+    gaps stretch, gaps inside a Latin word or a number do not)."""
+    if _inert(a) or _inert(b) or not (is_cjk(a) or is_cjk(b)):
+        return False
+    if b in CLOSING or a in OPENING or (a == b and a in PAIRED):
+        return False
+    return True
+
+
+def cjk_gaps(text):
+    """Indices ``i`` such that the gap between ``text[i]`` and
+    ``text[i + 1]`` is stretchable."""
+    return [i for i in range(len(text) - 1) if gap_after(text[i], text[i + 1])]
+
+
+_original_count = _inline.count_expandable_spaces
+_original_reactivate = _line_break.Layout.reactivate
+
+
+def count_expandable_spaces(box):
+    """Spaces and nbsp (as WeasyPrint 70 counts them) plus CJK gaps."""
+    if isinstance(box, _inline.boxes.TextBox):
+        return _original_count(box) + len(cjk_gaps(box.text))
+    if isinstance(box, (_inline.boxes.LineBox, _inline.boxes.InlineBox)):
+        return sum(count_expandable_spaces(child) for child in box.children)
+    return 0
+
+
+def _widen_gaps(layout):
+    """Add ``layout.justification_spacing`` to the advance of the glyph
+    cluster before each CJK gap of ``layout``'s (single) line."""
+    text = layout.text
+    gaps = cjk_gaps(text)
+    if not gaps:
+        return
+    # Byte offsets (UTF-8, as Pango uses) of the character *after* each gap.
+    starts, pos = [], 0
+    for char in text:
+        starts.append(pos)
+        pos += len(char.encode())
+    gap_bytes = {starts[i + 1] for i in gaps}
+
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    step = layout.justification_spacing * TO_UNITS
+    done = 0
+    run = line.runs
+    while run != ffi.NULL:
+        glyph_item, run = run.data, run.next
+        item, glyphs = glyph_item.item, glyph_item.glyphs
+        if item.analysis.level % 2:  # RTL: not handled
+            continue
+        clusters, n = glyphs.log_clusters, glyphs.num_glyphs
+        for i in range(n):
+            next_cluster = clusters[i + 1] if i + 1 < n else item.length
+            if next_cluster == clusters[i]:
+                continue  # not the last glyph of its cluster
+            if item.offset + next_cluster in gap_bytes:
+                # Error diffusion: the sum of integer Pango units stays equal
+                # to round(gaps × spacing), the width added at layout time.
+                glyphs.glyphs[i].geometry.width += (
+                    round((done + 1) * step) - round(done * step))
+                done += 1
+
+
+def reactivate(self, style):
+    """``Layout.reactivate`` (only used before drawing), then widen CJK gaps
+    of justified layouts."""
+    _original_reactivate(self, style)
+    if self.justification_spacing:
+        _widen_gaps(self)
+
+
+reactivate.__wrapped__ = _original_reactivate
+
+
+def install():
+    """Patch WeasyPrint (idempotent). Returns True if it patched now."""
+    if getattr(_line_break.Layout.reactivate, '__wrapped__', None) is not None:
+        return False
+    _inline.count_expandable_spaces = count_expandable_spaces
+    _line_break.Layout.reactivate = reactivate
+    return True
+
+
+def uninstall():
+    """Undo :func:`install` (for before/after comparisons)."""
+    _inline.count_expandable_spaces = _original_count
+    _line_break.Layout.reactivate = _original_reactivate
+
+
+# --- Optional: punctuation compression --------------------------------------
+
+FULLWIDTH_PUNCT = set('，。、；：？！”’）》〉」』】〕〗“‘（《〈「『【〔〖')
+
+
+def compress_punctuation_html(text, css_class='halt'):
+    """HTML-escape ``text`` and wrap the first of two adjacent full-width
+    punctuation marks (”， 》《 ）。) in ``<span class="halt">`` so that
+    ``.halt { font-feature-settings: "halt" }`` sets it half width.
+
+    Only closing marks are compressed (their blank half is on the right,
+    which is where the two marks meet); an opening mark followed by another
+    opening mark (“《) is left alone."""
+    from html import escape
+    out = []
+    for i, char in enumerate(text):
+        nxt = text[i + 1] if i + 1 < len(text) else ''
+        if char in CLOSING and char != '％' and nxt in FULLWIDTH_PUNCT:
+            out.append(f'<span class="{css_class}">{escape(char)}</span>')
+        else:
+            out.append(escape(char))
+    return ''.join(out)

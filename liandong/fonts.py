@@ -1,0 +1,188 @@
+"""Which fonts draw the printed bulletin, and a check that they have every character.
+
+WeasyPrint draws a character missing from every font as a box (.notdef) with only a log warning;
+a box must never reach the printer. So before a PDF is written, each character of the issue is
+looked up in the font stack of every role that prints it (title, body, 黑体 headings, 楷体), and a
+missing one stops the build with the file, line, character and font.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+from liandong.config import SiteConfig, _display_path
+from liandong.errors import LiandongError, Location, Problem
+from liandong.markdown import heading_kind
+
+# Free fonts from Debian, in fallback order, for each printed role (LAYOUT.md §6). Fandol faces come
+# first: with ~10k glyphs their subsets stay small (WeasyPrint keeps glyph ids, so a 65k-glyph Noto
+# face costs ~140 KB even for a few characters); Noto catches the rare characters Fandol lacks.
+DEFAULT_FAMILIES = {
+    "title": ("FandolSong", "Noto Serif CJK SC"),  # 小标宋-like, set bold
+    "body": ("FandolFang", "Noto Serif CJK SC"),  # 仿宋
+    "heading": ("FandolHei", "Noto Sans CJK SC"),  # 黑体
+    "kai": ("FandolKai", "AR PL UKai CN"),  # 楷体
+    "page": ("Liberation Serif", "FandolSong", "Noto Serif CJK SC"),  # page numbers: digits and dashes only
+}
+ROLE_NAMES = {"title": "标题", "body": "正文", "heading": "一级标题", "kai": "楷体", "page": "页码"}
+FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
+
+
+@dataclass(frozen=True)
+class Font:
+    """One family of a stack: its CSS name and the file(s) fontconfig or site.yaml point to."""
+
+    family: str  # name used in CSS
+    label: str  # name shown to editors
+    files: tuple[tuple[str, int], ...]  # (path, face index)
+    from_file: bool = False
+
+
+@dataclass(frozen=True)
+class FontStack:
+    role: str
+    fonts: tuple[Font, ...]
+    custom: bool  # the office's own font leads the stack
+
+    @property
+    def css(self) -> str:
+        return ", ".join(f'"{font.family}"' for font in self.fonts) + ", serif"
+
+    @property
+    def description(self) -> str:
+        return "、".join(font.label for font in self.fonts) or "（无可用字体）"
+
+
+def resolve_stacks(config: SiteConfig) -> tuple[dict[str, FontStack], list[Problem]]:
+    """A stack per role: the configured font first (if found), then the free defaults."""
+    installed = installed_families()
+    stacks, problems = {}, []
+    for role, defaults in DEFAULT_FAMILIES.items():
+        fonts, custom = [], False
+        wanted = getattr(config.pdf.fonts, role, None)
+        if wanted:
+            font, problem = _configured_font(role, wanted, config, installed)
+            if problem:
+                problems.append(problem)
+            if font:
+                fonts.append(font)
+                custom = True
+        fonts += [Font(name, name, tuple(installed[name])) for name in defaults if name in installed]
+        stacks[role] = FontStack(role, tuple(fonts), custom)
+    for role, stack in stacks.items():
+        if not stack.fonts:
+            problems.append(Problem(Location(_display_path(config.config_path)),
+                                    f"{ROLE_NAMES[role]}没有可用的字体：请运行 scripts/setup.sh 安装免费字体"))
+    return stacks, problems
+
+
+def _configured_font(role: str, wanted: str, config: SiteConfig, installed) -> tuple[Font | None, Problem | None]:
+    where = Location(_display_path(config.config_path), config.font_lines.get(role, 0))
+    if re.search(r'["\\<>{};]', wanted):
+        return None, Problem(where, f"字体名“{wanted}”中有不允许的字符")
+    if wanted.lower().endswith(FONT_SUFFIXES):
+        path = (config.site_dir / wanted).resolve()
+        if not path.is_file():
+            return None, Problem(where, f"找不到字体文件“{wanted}”")
+        return Font(f"liandong-{role}", path.name, ((str(path), 0),), from_file=True), None
+    if wanted not in installed:
+        return None, Problem(where, f"本机没有安装字体“{wanted}”，{ROLE_NAMES[role]}改用免费字体", is_error=False)
+    return Font(wanted, wanted, tuple(installed[wanted])), None
+
+
+@functools.lru_cache(maxsize=1)
+def installed_families() -> dict[str, list[tuple[str, int]]]:
+    """Family name → font files, as fontconfig (and so WeasyPrint) sees them."""
+    if not shutil.which("fc-list"):
+        raise LiandongError("找不到 fontconfig 的 fc-list 命令：请运行 scripts/setup.sh 安装字体和工具")
+    listing = subprocess.run(["fc-list", "-f", "%{family}\t%{file}\t%{index}\n"], capture_output=True,
+                             text=True, check=True).stdout
+    families: dict[str, list[tuple[str, int]]] = {}
+    for line in sorted(listing.splitlines()):
+        names, _, rest = line.partition("\t")
+        file, _, index = rest.partition("\t")
+        for name in names.split(","):
+            families.setdefault(name.strip(), []).append((file, int(index or 0)))
+    return families
+
+
+@functools.lru_cache(maxsize=64)
+def coverage(file: str, index: int) -> frozenset[int]:
+    """Code points a font file maps to glyphs (read from its cmap, cached per process)."""
+    from fontTools.ttLib import TTFont
+
+    with TTFont(file, fontNumber=index, lazy=True) as font:
+        return frozenset(font.getBestCmap() or ())
+
+
+def has_char(stack: FontStack, code: int) -> bool:
+    return any(code in coverage(file, index) for font in stack.fonts for file, index in font.files)
+
+
+# --- Which roles print which source lines -------------------------------------------------------
+
+YAML_COMMENT = re.compile(r"(^|\s)#.*$")
+
+
+def issue_line_roles(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
+    """(line number, printed text, roles) for every line of an issue file.
+
+    Front matter values print as 供稿 lines (楷体) and the 送 block (正文 face); a ``# `` title
+    prints in the title face and, in 要目, in 楷体; headings print by their numbering kind.
+    """
+    result = []
+    lines = text.split("\n")
+    in_front = bool(lines) and lines[0].strip() == "---"
+    for number, line in enumerate(lines, start=1):
+        if number == 1 and in_front:
+            continue
+        if in_front:
+            if line.strip() == "---":
+                in_front = False
+                continue
+            result.append((number, YAML_COMMENT.sub("", line), ("body", "kai")))
+            continue
+        stripped = line.strip()
+        if stripped.startswith("# "):
+            result.append((number, stripped[2:], ("title", "kai")))
+        elif re.match(r"#{2,6} ", stripped):
+            title = stripped.lstrip("#").strip()
+            kind = heading_kind(title)
+            result.append((number, title, ("heading",) if kind == "level-1" else ("kai",) if kind == "level-2" else ("body",)))
+        else:
+            result.append((number, line, ("body",)))
+    return result
+
+
+def config_line_roles(text: str) -> list[tuple[int, str, tuple[str, ...]]]:
+    """site.yaml values print in the body face; the bulletin title in the masthead face."""
+    result = []
+    for number, line in enumerate(text.split("\n"), start=1):
+        value = YAML_COMMENT.sub("", line)
+        roles = ("title",) if re.match(r"title\s*:", value) else ("body",)
+        result.append((number, value.partition(":")[2] if ":" in value else value, roles))
+    return result
+
+
+def missing_characters(path: Path, lines, stacks: dict[str, FontStack]) -> list[Problem]:
+    """A problem for each character (once per file) that a role's whole stack lacks."""
+    problems, reported = [], set()
+    for number, text, roles in lines:
+        for char in text:
+            code = ord(char)
+            if char.isspace() or code < 0x20 or (char, roles) in reported:
+                continue
+            for role in roles:
+                if not has_char(stacks[role], code):
+                    reported.add((char, roles))
+                    problems.append(Problem(Location(path, number),
+                                            f"字符“{char}”（U+{code:04X}）在{ROLE_NAMES[role]}字体"
+                                            f"（{stacks[role].description}）中都没有，印出来会是方框；"
+                                            "请改用规范字，或在 site.yaml 的 pdf.fonts 中配置含有该字的字体"))
+                    break
+    return problems

@@ -1,0 +1,77 @@
+"""The print stage: from an issue to the HTML that WeasyPrint lays out as the printed bulletin.
+
+Fonts are decided here (the site's own fonts first, then the free ones) and every character is
+checked against them before anything is rendered.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import jinja2
+
+from liandong.config import SiteConfig, _display_path
+from liandong.errors import Problem
+from liandong.fonts import FontStack, config_line_roles, issue_line_roles, missing_characters
+from liandong.model import Archive, Issue
+from liandong.routes import Page, issue_pdf_name, issue_pdf_path, volume_pdf_name, volume_pdf_path
+from liandong.templates import render_page
+
+LATIN_FACE = "Liberation Serif"  # Times-compatible digits and Latin letters (GB/T 9704 practice)
+
+
+@dataclass(frozen=True)
+class PrintJob:
+    """One PDF to make: where it goes, its print HTML, and the file its errors point at."""
+
+    dest: str  # under build/
+    html: str
+    source: Path
+    download_name: str
+
+
+def font_css(stacks: dict[str, FontStack], config: SiteConfig) -> str:
+    """@font-face rules for fonts given as files, and one custom property per role."""
+    rules = [f'@font-face {{ font-family: "liandong-latin"; src: local("{LATIN_FACE}"); '
+             "unicode-range: U+0030-0039, U+0041-005A, U+0061-007A; }"]
+    for stack in stacks.values():
+        for font in stack.fonts:
+            if font.from_file:
+                rules.append(f'@font-face {{ font-family: "{font.family}"; src: url("{Path(font.files[0][0]).as_uri()}"); }}')
+    weight = 400 if stacks["title"].custom else 700
+    properties = [f"--{role}: {stack.css};" for role, stack in stacks.items() if role != "body"]
+    properties.append(f'--body: "liandong-latin", {stacks["body"].css};')
+    properties.append(f"--title-weight: {weight};")
+    rules.append(":root { " + " ".join(properties) + " }")
+    if config.pdf.print_marks:
+        rules.append("@page { bleed: 3mm; marks: crop cross; }")
+    return "\n".join(rules)
+
+
+def font_problems(archive: Archive, config: SiteConfig, stacks: dict[str, FontStack]) -> list[Problem]:
+    """Characters of site.yaml and of every issue that their fonts cannot draw."""
+    text = config.config_path.read_text(encoding="utf-8-sig")
+    problems = missing_characters(_display_path(config.config_path), config_line_roles(text), stacks)
+    for issue in archive.issues:
+        source = issue.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
+        problems += missing_characters(issue.path, issue_line_roles(source), stacks)
+    return problems
+
+
+def print_jobs(archive: Archive, config: SiteConfig, env: jinja2.Environment, css: str,
+               only: list[Issue] | None = None) -> list[PrintJob]:
+    """A PDF per issue and, when enabled, a 合订本 per year (oldest issue first)."""
+    jobs = []
+    for issue in only if only is not None else archive.issues:
+        page = Page(issue_pdf_path(issue), "print/issue.html", {"issue": issue})
+        html = render_page(env, page, config, archive, {"font_css": css})
+        jobs.append(PrintJob(page.dest, html, issue.path, issue_pdf_name(config, issue)))
+    if only is None and config.pdf.volumes:
+        for year, issues in archive.years():
+            page = Page(volume_pdf_path(year), "print/volume.html", {"year": year, "issues": issues[::-1]})
+            html = render_page(env, page, config, archive, {"font_css": css})
+            jobs.append(PrintJob(page.dest, html, _display_path(config.content_dir / str(year)),
+                                 volume_pdf_name(config, year)))
+    return jobs
+
