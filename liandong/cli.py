@@ -36,22 +36,55 @@ PDF_VARIANT = click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), def
                            help="生成 PDF/A 等存档格式，如 pdf/a-3b（覆盖 site.yaml 的 pdf.variant）。")
 
 
+SITE = click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
+                    show_default=True, help="站点目录（含 site.yaml）。")
+
+
 @main.command(options_metavar="[选项]")
-@click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
-              show_default=True, help="站点目录（含 site.yaml）。")
+@SITE
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出目录，默认为站点目录下的 build/。")
 @click.option("--pdf/--no-pdf", default=True, help="是否生成印刷版 PDF（默认生成；预览网页时可用 --no-pdf 加快速度）。")
 @PDF_VARIANT
-def build(site_dir: Path, out_dir: Path | None, pdf: bool, pdf_variant: str | None) -> None:
-    """生成整个站点（网页和每期 PDF）到输出目录；出错时保留原有输出不变。"""
-    from liandong.build import build as run_build
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="同时生成 PDF 的进程数，默认为全部 CPU 核数。")
+@click.option("-q", "--quiet", is_flag=True, help="只显示错误和警告。")
+@click.option("-v", "--verbose", is_flag=True, help="列出写入和删除的每个文件。")
+def build(site_dir: Path, out_dir: Path | None, pdf: bool, pdf_variant: str | None, jobs: int | None,
+          quiet: bool, verbose: bool) -> None:
+    """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分；出错或中断时保留原有输出不变。"""
+    import time
 
-    report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant)
+    from liandong.build import build as run_build
+    from liandong.progress import TerminalProgress
+
+    started = time.monotonic()
+    progress = TerminalProgress() if sys.stdout.isatty() and not quiet else None
+    try:
+        report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant, workers=jobs, progress=progress)
+    except KeyboardInterrupt:
+        click.echo("\n已中断：原有输出保持不变。", err=True)
+        sys.exit(130)
     for warning in report.warnings:
         click.echo(str(warning), err=True)
-    click.echo(f"已生成 {report.issues} 期、{report.pages} 个页面、{report.pdfs} 个 PDF → {report.out_dir}"
-               + (f"（{len(report.warnings)} 条警告）" if report.warnings else ""))
+    if verbose:
+        for dest in report.written:
+            click.echo(f"写入 {dest}")
+        for dest in report.removed:
+            click.echo(f"删除 {dest}")
+    if not quiet:
+        click.echo(summary(report, time.monotonic() - started))
+
+
+def summary(report, seconds: float) -> str:
+    """One line for CI logs and pipes: what the site holds and what this build changed."""
+    site = f"共 {report.issues} 期、{report.pages} 个页面、{report.pdfs} 个 PDF"
+    if not report.written and not report.removed:
+        change = "没有变化，未写入任何文件"
+    else:
+        pdfs = sum(dest.endswith(".pdf") for dest in report.written)
+        change = f"写入 {len(report.written)} 个文件（其中 PDF {pdfs} 个）" + (f"，删除 {len(report.removed)} 个" if report.removed else "")
+    warnings = f"，{len(report.warnings)} 条警告" if report.warnings else ""
+    return f"{site}：{change}{warnings}，用时 {seconds:.1f} 秒 → {report.out_dir}"
 
 
 @main.command(options_metavar="[选项]")

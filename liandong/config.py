@@ -6,11 +6,12 @@ against it and reports each problem with its line, in Chinese.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Mapping as MappingType
 
+from liandong import __version__
 from liandong import schema as s
 from liandong.errors import LiandongError, Location, Problem
 from liandong.yamlsource import parse_yaml
@@ -88,6 +89,7 @@ class SiteConfig:
     total_numerals: str = "chinese"
     pdf: PdfSettings = PdfSettings()
     font_lines: MappingType[str, int] = field(default_factory=dict, compare=False)
+    digest: str = ""  # of site.yaml's bytes: any change to it invalidates every cached output
 
     @property
     def content_dir(self) -> Path:
@@ -102,8 +104,19 @@ class SiteConfig:
         return self.site_dir / CONFIG_NAME
 
 
-def freeze_distribution(groups: dict[str, list[str]]) -> MappingType[str, tuple[str, ...]]:
-    return MappingProxyType({group: tuple(names) for group, names in groups.items()})
+def content_digest(*parts: bytes | str) -> str:
+    """A short, stable fingerprint of some inputs, tied to the liandong version that used them."""
+    hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def freeze_distribution(groups: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """报/送/发 lists as tuples (a plain dict, so parsed issues can be cached with pickle)."""
+    return {group: tuple(names) for group, names in groups.items()}
 
 
 def load_config(site_dir: Path) -> SiteConfig:
@@ -111,7 +124,8 @@ def load_config(site_dir: Path) -> SiteConfig:
     path = site_dir / CONFIG_NAME
     display = _display_path(path)
     try:
-        text = path.read_text(encoding="utf-8-sig")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except FileNotFoundError:
         raise LiandongError(Problem(Location(display), f"找不到站点配置文件 {CONFIG_NAME}（站点目录：{site_dir}）"))
     except (UnicodeDecodeError, OSError) as exc:
@@ -129,7 +143,8 @@ def load_config(site_dir: Path) -> SiteConfig:
         site_dir=site_dir,
         contact=Contact(**contact),
         pdf=PdfSettings(fonts=PdfFonts(**fonts), **pdf),
-        font_lines=MappingProxyType({role: parsed.source.at("pdf", "fonts", role).line for role in fonts}),
+        digest=content_digest(raw),
+        font_lines={role: parsed.source.at("pdf", "fonts", role).line for role in fonts},
         distribution=freeze_distribution(values.pop("distribution")),
         **values,
     )

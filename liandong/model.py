@@ -40,6 +40,7 @@ class Issue:
     editor: str
     articles: tuple[Article, ...]
     distribution: Mapping[str, tuple[str, ...]]
+    digest: str = ""  # of the source file and the settings it was read with; the cache key of everything it feeds
 
     @property
     def key(self) -> tuple[int, int]:
@@ -60,6 +61,18 @@ class Issue:
 
     def total_text(self, numerals: str = "chinese") -> str:
         return chinese_numeral(self.total) if numerals == "chinese" else str(self.total)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link to another issue: only what a page shows of it, so that page does not depend on the rest."""
+
+    label: str
+    url: str
+
+    @classmethod
+    def to(cls, issue: "Issue | None") -> "NavLink | None":
+        return cls(issue.label, issue.url) if issue else None
 
 
 @dataclass(frozen=True)

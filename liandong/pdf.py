@@ -1,13 +1,17 @@
 """PDF rendering with WeasyPrint: the only module that imports it (it costs ~0.4 s to import).
 
-One :class:`PdfRenderer` is reused for every document of a build: WeasyPrint's FontConfiguration
-is expensive to rebuild and grows memory when recreated per document. Output is reproducible:
-dates come from the issue's <meta name="dcterms.*">, never from the clock.
+One :class:`PdfRenderer` is reused for every document a process renders: WeasyPrint's
+FontConfiguration is expensive to rebuild and grows memory when recreated per document. PDF jobs
+run through a ``concurrent.futures.Executor``; :func:`render_job` is the unit of work, so a pool of
+local processes today (or a remote farm later) only has to call it. Output is reproducible: dates
+come from the issue's <meta name="dcterms.*">, never from the clock.
 """
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 
 from liandong.errors import LiandongError, Location, Problem
@@ -47,13 +51,29 @@ class PdfRenderer:
         logger.setLevel(logging.WARNING)
         logger.propagate = False
 
-    def render(self, html: str, base_url: Path, dest: Path, variant: str | None, source: Path) -> int:
-        """Write one PDF; returns its page count."""
+    def render(self, html: str, base_url: str, variant: str | None, source: Path) -> bytes:
+        """One PDF as bytes; a glyph missing from every font is an error naming the source file."""
         self.watcher.messages.clear()
-        document = self._weasyprint.HTML(string=html, base_url=str(base_url)).render(font_config=self.font_config)
+        document = self._weasyprint.HTML(string=html, base_url=base_url).render(font_config=self.font_config)
         if self.watcher.messages:
             raise LiandongError(Problem(Location(source), "PDF 中有字体缺字，会印成方框：" + self.watcher.messages[0]))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        options = {"pdf_variant": variant} if variant else {}
-        document.write_pdf(dest, uncompressed_pdf=False, **options)
-        return len(document.pages)
+        return document.write_pdf(**({"pdf_variant": variant} if variant else {}))
+
+
+_process_renderer: PdfRenderer | None = None  # one per worker process, made on its first job
+
+
+def render_job(html: str, base_url: str, variant: str | None, source: Path) -> bytes:
+    """Render one PDF in whatever process runs it, reusing that process's renderer."""
+    global _process_renderer
+    if _process_renderer is None:
+        _process_renderer = PdfRenderer()
+    return _process_renderer.render(html, base_url, variant, source)
+
+
+def process_pool(workers: int) -> Executor:
+    """Worker processes for PDFs. forkserver starts them from a clean process, which is safe even
+    when the caller runs threads (``liandong serve``)."""
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)

@@ -9,12 +9,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
 
 from markdown_it import MarkdownIt
 from pypinyin import lazy_pinyin
 
 from liandong import schema as s
-from liandong.config import SiteConfig, _display_path, freeze_distribution
+from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
 from liandong.markdown import make_parser, render_article, split_sections
 from liandong.model import Archive, Article, County, Issue
@@ -57,14 +58,23 @@ def split_front_matter(text: str, path: Path) -> tuple[FrontMatter | None, Probl
     return None, Problem(Location(path, 1), "期号信息（front matter）缺少结尾的“---”行")
 
 
-def load_archive(config: SiteConfig) -> tuple[Archive, list[Problem]]:
-    """Every issue under content/, plus the problems found in them and across them."""
-    parser = make_parser()
+def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None) -> tuple[Archive, list[Problem]]:
+    """Every issue under content/, plus the problems found in them and across them.
+
+    ``known`` maps digests to issues parsed by an earlier build: a file whose bytes (and the
+    settings it depends on) are unchanged is not parsed again.
+    """
+    parser = None
     issues: list[Issue] = []
     problems: list[Problem] = []
     for path in issue_files(config.content_dir):
-        issue, found = read_issue(path, config, parser)
-        problems += found
+        data = path.read_bytes()
+        digest = content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
+        issue = (known or {}).get(digest)
+        if issue is None:
+            parser = parser or make_parser()
+            issue, found = read_issue(path, data, digest, config, parser)
+            problems += found
         if issue is not None:
             issues.append(issue)
     if not issues and not problems:
@@ -83,13 +93,14 @@ def issue_files(content_dir: Path) -> list[Path]:
                   if not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
 
 
-def read_issue(path: Path, config: SiteConfig, parser: MarkdownIt) -> tuple[Issue | None, list[Problem]]:
+def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
+               parser: MarkdownIt) -> tuple[Issue | None, list[Problem]]:
     display = _display_path(path)
     place = _year_and_number_from_path(path, config.content_dir)
     if isinstance(place, Problem):
         return None, [place]
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         return None, [Problem(Location(display), f"文件不是 UTF-8 编码（第 {exc.start} 字节无法解码），请另存为 UTF-8")]
     front, problem = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"), display)
@@ -128,6 +139,7 @@ def read_issue(path: Path, config: SiteConfig, parser: MarkdownIt) -> tuple[Issu
         path=display, year=year, number=values["issue"], total=values["total"], date=values["date"],
         editor=values.get("editor", config.editor), articles=tuple(articles),
         distribution=freeze_distribution(distribution) if distribution else config.distribution,
+        digest=digest,
     )
     return issue, []
 

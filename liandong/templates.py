@@ -14,7 +14,6 @@ from markupsafe import Markup, escape
 from liandong.chinese import chinese_date, compress_punctuation, spaced_name
 from liandong.config import SiteConfig, _display_path
 from liandong.errors import LiandongError, Location, Problem
-from liandong.model import Archive
 from liandong.routes import Page, root_prefix
 
 
@@ -34,8 +33,7 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
     return env
 
 
-def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive: Archive,
-                extra: dict | None = None) -> str:
+def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, extra: dict | None = None) -> str:
     """Render one page; any template failure becomes a Chinese error naming template file and line."""
     root = root_prefix(page.dest)
 
@@ -43,8 +41,7 @@ def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive
         """A relative link to a site-relative address; folders get their index.html."""
         return root + url + ("index.html" if url == "" or url.endswith("/") else "")
 
-    context = {"site": config, "archive": archive, "root": root, "href": href, "page": page, **page.context,
-               **(extra or {})}
+    context = {"site": config, "root": root, "href": href, "page": page, **page.context, **(extra or {})}
     try:
         return env.get_template(page.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
