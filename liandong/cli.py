@@ -100,5 +100,65 @@ def pdf(issue_file: Path, output: Path | None, pdf_variant: str | None) -> None:
     click.echo(f"已生成 PDF → {written}")
 
 
+@main.command(options_metavar="[选项]")
+@SITE
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="编印日期（YYYY-MM-DD），默认为今天。")
+def new(site_dir: Path, day) -> None:
+    """新建下一期的文件：自动算出期号和总期号，填好责任编辑和发送范围。"""
+    import datetime as dt
+
+    from liandong.config import load_config
+    from liandong.reader import load_archive
+    from liandong.scaffold import new_issue
+
+    config = load_config(site_dir)
+    archive, _ = load_archive(config)
+    path = new_issue(config, archive, day.date() if day else dt.date.today())
+    click.echo(f"已新建 {path}，请填写文章内容后运行 liandong check 检查。")
+
+
+@main.command(options_metavar="[选项]")
+@SITE
+@click.option("--strict", is_flag=True, help="把警告也当作错误（有警告时退出码为 1）。")
+@click.option("--fix", is_flag=True, help="自动修正可安全修正的问题（半角标点、直引号、多余空格），原文件先备份。")
+def check(site_dir: Path, strict: bool, fix: bool) -> None:
+    """检查整个站点（不写入任何文件），一次列出全部问题，包括标点、空格、引号等编校问题。"""
+    from liandong.check import check_site, fix_site
+
+    if fix:
+        for path, count, backup in fix_site(site_dir):
+            click.echo(f"已修正 {path} 中 {count} 处（原文件备份在 {backup}）")
+    problems = check_site(site_dir)
+    for problem in problems:
+        click.echo(str(problem), err=True)
+    errors = sum(p.is_error for p in problems)
+    warnings = len(problems) - errors
+    click.echo(f"检查完毕：{errors} 处错误，{warnings} 处警告。" if problems else "检查完毕：没有发现问题。")
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+@main.command(options_metavar="[选项]")
+@SITE
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="端口号（只在本机 127.0.0.1 上提供）；0 表示自动选择空闲端口。")
+@click.option("--pdf/--no-pdf", default=True, help="是否同时生成并刷新 PDF 预览（默认是）。")
+def serve(site_dir: Path, port: int, pdf: bool) -> None:
+    """在本机预览网站：修改期刊、模板或 site.yaml 后自动重新生成并刷新浏览器。"""
+    from liandong.serve import serve as run_serve
+
+    def announce(message: str) -> None:
+        click.echo(message)
+
+    def report(message: str) -> None:
+        click.echo(message, err=True)
+
+    try:
+        run_serve(site_dir, port, pdf, announce, report)
+    except OSError as exc:
+        raise click.ClickException(f"无法在端口 {port} 上启动预览：{exc.strerror}") from exc
+
+
 if __name__ == "__main__":
     sys.exit(main())
