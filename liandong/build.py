@@ -69,35 +69,39 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     keys = {page.dest: page_key(web_print[0], page) for page in pages}
     statics = static_files(config.templates_dir / "static")
     keys.update({dest: content_digest(data) for dest, data in statics.items()})
+    media = media_files(archive, config)
+    keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
     prints, css, fonts_checked = [], "", set()
     if pdf:
         css, fonts_checked, font_warnings = checked_fonts(archive, config, cache.fonts_checked)
         problems += font_warnings
         prints = plan_prints(archive, config)
-        keys.update({p.dest: page_key(web_print[1] + css + str(config.pdf.variant), p) for p in prints})
+        keys.update({p.dest: page_key(web_print[1] + css + str(config.pdf.variant), p)
+                     + media_key(p, config) for p in prints})
     todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
     if todo or stale:
-        write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: statics[d] for d in statics if d in todo},
+        files = {**statics, **media}
+        write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
                       [p for p in prints if p.dest in todo], css, stale, workers, executor, progress)
     BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked).save(cache_file)
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
                        tuple(problems))
 
 
-def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics: dict[str, bytes],
+def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics: dict[str, bytes | Path],
                   prints: list[Page], css: str, stale: list[str], workers: int | None,
                   executor: Executor | None, progress: Progress) -> None:
     """Render what is out of date into a staging copy of out_dir and swap it in."""
     env = make_env(config)
     rendered = [(page.dest, render_page(env, page, config)) for page in pages]
-    print_html = [(page, render_page(env, page, config, {"font_css": css})) for page in prints]
+    print_html = [(page, render_page(env, page, config, print_context(config, css))) for page in prints]
     with staging(out_dir, reuse=True) as stage:
         progress.start(len(rendered) + len(statics) + len(print_html))
         for dest, html in rendered:
             write_file(stage, dest, html)
             progress.step(dest)
         for dest, data in statics.items():
-            write_file(stage, dest, data)
+            write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
             progress.step(dest)
         render_pdfs(print_html, config, stage, workers, executor, progress)
         for dest in stale:
@@ -132,6 +136,29 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def print_context(config: SiteConfig, css: str) -> dict[str, str]:
+    """What print templates get besides the page: the font CSS, and where images are read from."""
+    return {"font_css": css, "media_base": config.content_dir.resolve().as_uri() + "/"}
+
+
+def media_files(archive: Archive, config: SiteConfig) -> dict[str, Path]:
+    """Images the articles show, published under media/ with their paths under content/."""
+    return {f"media/{relative}": config.content_dir / relative
+            for issue in archive.issues for relative in issue.media}
+
+
+def file_fingerprint(path: Path) -> str:
+    """Cheap change detection for binary files (images): size and modification time."""
+    stat = path.stat()
+    return content_digest(str(stat.st_size), str(stat.st_mtime_ns))
+
+
+def media_key(page: Page, config: SiteConfig) -> str:
+    """A PDF embeds its images, so their fingerprints are part of its key."""
+    issues = page.context.get("issues") or [page.context["issue"]]
+    return "".join(file_fingerprint(config.content_dir / m) for issue in issues for m in issue.media)
 
 
 def template_fingerprints(config: SiteConfig) -> tuple[str, str]:
@@ -174,7 +201,7 @@ def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str |
     raise_if_errors(mine)
     css, _, _ = checked_fonts(Archive([issue]), config, set())
     page = plan_prints(archive, config, only=[issue])[0]
-    html = render_page(make_env(config), page, config, {"font_css": css})
+    html = render_page(make_env(config), page, config, print_context(config, css))
     output = output or Path(page.context["title"])
     data = render_job(html, str(config.site_dir), config.pdf.variant, issue.path)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -2,7 +2,8 @@
 
 It reports every problem at once: site.yaml, every issue's front matter and sections, numbering
 across issues, characters the print fonts lack, and the copy-editing rules of liandong.lint.
-``fix_site`` applies the safe fixes in place, after backing each changed file up.
+``fix_site`` applies the safe fixes in place (and converts GBK files to UTF-8), after backing each
+changed file up.
 """
 
 from __future__ import annotations
@@ -13,10 +14,11 @@ import shutil
 from pathlib import Path
 
 from liandong.config import _display_path, load_config
-from liandong.errors import LiandongError, Location, Problem
+from liandong.errors import LiandongError, Problem
 from liandong.fonts import issue_line_roles, missing_characters, resolve_stacks
-from liandong.lint import fix_text, lint_file
-from liandong.reader import ISSUE_SCHEMA, issue_files, load_archive, split_front_matter
+from liandong.lint import fix_text, lint_problems
+from liandong.reader import issue_files, load_archive, split_front_matter
+from liandong.sources import read_source
 from liandong.yamlsource import parse_yaml
 
 
@@ -27,26 +29,26 @@ def check_site(site_dir: Path) -> list[Problem]:
     except LiandongError as error:
         return error.problems
     archive, problems = load_archive(config)
-    files = issue_files(config.content_dir)
     stacks, font_setup = resolve_stacks(config)
     problems += font_setup
-    if not any(p.is_error for p in font_setup):
-        for path in files:
-            text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-            problems += missing_characters(_display_path(path), issue_line_roles(text), stacks)
-    for path in files:
-        problems += lint_file(path, _display_path(path))
-        problems += missing_contributors(path)
+    for path in issue_files(config.content_dir):
+        display = _display_path(path)
+        source, _ = read_source(path, display)  # unreadable files were reported by load_archive
+        if source is None:
+            continue
+        if not any(p.is_error for p in font_setup):
+            problems += missing_characters(display, issue_line_roles(source.text), stacks)
+        problems += lint_problems(source.text, display)
+        problems += missing_contributors(source.text, display)
     return sorted(problems, key=lambda p: (not p.is_error, p.location))
 
 
-def missing_contributors(path: Path) -> list[Problem]:
+def missing_contributors(text: str, display: Path) -> list[Problem]:
     """An article listed without a contributor prints no 供稿 line: worth a warning."""
-    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-    front, problem = split_front_matter(text, _display_path(path))
+    front, problem = split_front_matter(text, display)
     if problem:
         return []
-    parsed = parse_yaml(front.yaml_text, _display_path(path), first_line=2)
+    parsed = parse_yaml(front.yaml_text, display, first_line=2)
     articles = parsed.data.get("articles") if isinstance(parsed.data, dict) else None
     if not isinstance(articles, list):
         return []
@@ -57,23 +59,24 @@ def missing_contributors(path: Path) -> list[Problem]:
 
 
 def fix_site(site_dir: Path, now: dt.datetime | None = None) -> list[tuple[Path, int, Path]]:
-    """Apply the safe copy-editing fixes; returns (file, fixes, backup) for each file changed.
+    """Apply the safe copy-editing fixes and convert GBK files to UTF-8.
 
-    The original is copied under .liandong-cache/backup/<time>/ first, and the new text is
-    written to a temporary file and renamed over the old one, so no text can be lost.
+    Returns (file, fixes, backup) for each file changed. The original is copied under
+    .liandong-cache/backup/<time>/ first, and the new text is written to a temporary file and
+    renamed over the old one, so no text can be lost. Line endings are kept as they were.
     """
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     changed = []
     for path in issue_files(site_dir / "content"):
         raw = path.read_bytes()
-        try:
-            text = raw.decode("utf-8-sig")
-        except UnicodeDecodeError:
+        source, _ = read_source(path, _display_path(path))
+        if source is None:
             continue
-        newline = "\r\n" if "\r\n" in text else "\n"
-        fixed, count = fix_text(text.replace("\r\n", "\n"))
+        fixed, count = fix_text(source.text)
+        count += source.dropped + (source.encoding != "utf-8" or raw.startswith(b"\xef\xbb\xbf"))
         if not count:
             continue
+        newline = "\r\n" if b"\r\n" in raw else "\n"
         backup = site_dir / ".liandong-cache" / "backup" / stamp / path.relative_to(site_dir)
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, backup)

@@ -5,6 +5,7 @@ Exit codes: 0 success, 1 content or template errors, 2 usage errors (click's def
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -18,7 +19,23 @@ cli_zh.install()
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
-@click.group(context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
+class SafeGroup(click.Group):
+    """Editors never see a traceback: an unexpected failure becomes a Chinese error with exit 1.
+    Set LIANDONG_DEBUG=1 to get the traceback when reporting a bug."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, KeyboardInterrupt, SystemExit):
+            raise
+        except Exception as exc:
+            if os.environ.get("LIANDONG_DEBUG"):
+                raise
+            raise click.ClickException(f"liandong 内部错误：{type(exc).__name__}: {exc}"
+                                       "（请设置环境变量 LIANDONG_DEBUG=1 重试并报告此问题）") from exc
+
+
+@click.group(cls=SafeGroup, context_settings=CONTEXT, options_metavar="[选项]", subcommand_metavar="命令 [参数]...")
 @click.version_option(__version__, "-V", "--version", prog_name="liandong",
                       message="%(prog)s %(version)s", help="显示版本号并退出。")
 def main() -> None:

@@ -14,6 +14,7 @@ from typing import Mapping as MappingType
 from liandong import __version__
 from liandong import schema as s
 from liandong.errors import LiandongError, Location, Problem
+from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
 CONFIG_NAME = "site.yaml"
@@ -90,6 +91,7 @@ class SiteConfig:
     pdf: PdfSettings = PdfSettings()
     font_lines: MappingType[str, int] = field(default_factory=dict, compare=False)
     digest: str = ""  # of site.yaml's bytes: any change to it invalidates every cached output
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)  # e.g. site.yaml saved as GBK
 
     @property
     def content_dir(self) -> Path:
@@ -123,14 +125,13 @@ def load_config(site_dir: Path) -> SiteConfig:
     """Read and validate ``site_dir/site.yaml``; raise LiandongError listing every problem."""
     path = site_dir / CONFIG_NAME
     display = _display_path(path)
-    try:
-        raw = path.read_bytes()
-        text = raw.decode("utf-8-sig")
-    except FileNotFoundError:
+    if not path.is_file():
         raise LiandongError(Problem(Location(display), f"找不到站点配置文件 {CONFIG_NAME}（站点目录：{site_dir}）"))
-    except (UnicodeDecodeError, OSError) as exc:
-        raise LiandongError(Problem(Location(display), f"无法读取站点配置文件：{exc}"))
-    parsed = parse_yaml(text.replace("\r\n", "\n"), display)
+    raw, problems = read_bytes(path, display)
+    source, decoding = decode_source(raw, display) if raw is not None else (None, [])
+    if source is None:
+        raise LiandongError(problems + decoding)
+    parsed = parse_yaml(source.text, display)
     validator = s.Validator(parsed.source)
     values = validator.mapping(parsed.data, SITE_SCHEMA, what="站点配置") if not parsed.problems else {}
     problems = parsed.problems + validator.problems
@@ -144,6 +145,7 @@ def load_config(site_dir: Path) -> SiteConfig:
         contact=Contact(**contact),
         pdf=PdfSettings(fonts=PdfFonts(**fonts), **pdf),
         digest=content_digest(raw),
+        warnings=tuple(decoding),
         font_lines={role: parsed.source.at("pdf", "fonts", role).line for role in fonts},
         distribution=freeze_distribution(values.pop("distribution")),
         **values,

@@ -50,8 +50,7 @@ def fix_text(text: str) -> tuple[str, int]:
     return fixed, sum(f.fixable for f in findings)
 
 
-def lint_file(path: Path, display: Path) -> list[Problem]:
-    text = path.read_bytes().decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+def lint_problems(text: str, display: Path) -> list[Problem]:
     return [Problem(Location(display, f.line), f.message, is_error=False) for f in lint_text(text)]
 
 

@@ -63,6 +63,7 @@ def make_parser() -> MarkdownIt:
     parser.core.ruler.push("chinese_quotes", _chinese_quotes_rule)
     parser.core.ruler.push("heading_classes", _heading_classes_rule)
     parser.core.ruler.push("cjk_soft_breaks", _cjk_soft_breaks_rule)
+    parser.core.ruler.push("collect_images", _collect_images_rule)
     parser.add_render_rule("table_open", _render_table_open)
     parser.add_render_rule("table_close", _render_table_close)
     return parser
@@ -91,13 +92,37 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
     return sections, stray
 
 
-def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str]:
-    """(html, plain text) of one article body; footnote ids are prefixed with the article anchor."""
-    env = {"docId": anchor}
+MEDIA_SCHEME = "liandong-media:"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image as the editor wrote it, and the line (relative to the article body) it is on."""
+
+    src: str
+    line: int
+
+
+def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str, list[ImageRef]]:
+    """(html, plain text, images) of one article body; footnote ids are prefixed with the anchor.
+
+    Image sources come out as ``liandong-media:N`` (N indexes the returned list); the reader
+    checks each reference and substitutes the file it resolves to.
+    """
+    env = {"docId": anchor, "images": []}
     tokens = parser.parse(source, env)
     _shift_heading_levels(tokens)
     html = parser.renderer.render(tokens, parser.options, env)
-    return html, _plain_text(tokens)
+    return html, _plain_text(tokens), env["images"]
+
+
+def _collect_images_rule(state) -> None:
+    images = state.env.setdefault("images", [])
+    for token in state.tokens:
+        for child in token.children or []:
+            if child.type == "image":
+                images.append(ImageRef(child.attrGet("src") or "", token.map[0] if token.map else 0))
+                child.attrSet("src", f"{MEDIA_SCHEME}{len(images) - 1}")
 
 
 def _shift_heading_levels(tokens: list[Token]) -> None:

@@ -21,6 +21,7 @@ class Article:
     html: str
     text: str
     line: int  # line of its ``# `` heading in the issue file
+    media: tuple[str, ...] = ()  # images it shows, as paths under content/
 
     @property
     def anchor(self) -> str:
@@ -41,6 +42,8 @@ class Issue:
     articles: tuple[Article, ...]
     distribution: Mapping[str, tuple[str, ...]]
     digest: str = ""  # of the source file and the settings it was read with; the cache key of everything it feeds
+    encoding: str = "utf-8"  # of the source file
+    warnings: tuple = ()  # problems found while reading it (GBK encoding…), repeated on every build until fixed
 
     @property
     def key(self) -> tuple[int, int]:
@@ -58,6 +61,10 @@ class Issue:
     @property
     def date_text(self) -> str:
         return chinese_date(self.date)
+
+    @property
+    def media(self) -> tuple[str, ...]:
+        return tuple(path for article in self.articles for path in article.media)
 
     def total_text(self, numerals: str = "chinese") -> str:
         return chinese_numeral(self.total) if numerals == "chinese" else str(self.total)

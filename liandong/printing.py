@@ -12,6 +12,7 @@ from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import Problem
 from liandong.fonts import FontStack, config_line_roles, issue_line_roles, missing_characters
 from liandong.model import Archive, Issue
+from liandong.sources import read_source
 from liandong.routes import Page, issue_pdf_name, issue_pdf_path, volume_pdf_name, volume_pdf_path
 
 LATIN_FACE = "Liberation Serif"  # Times-compatible digits and Latin letters (GB/T 9704 practice)
@@ -65,11 +66,15 @@ def font_problems(archive: Archive, config: SiteConfig, stacks: dict[str, FontSt
 
     Issues whose key is in ``skip`` passed this check before with the same text and fonts.
     """
-    text = config.config_path.read_text(encoding="utf-8-sig")
-    problems = missing_characters(_display_path(config.config_path), config_line_roles(text), stacks)
+    display = _display_path(config.config_path)
+    site_yaml, problems = read_source(config.config_path, display)
+    if site_yaml is not None:
+        problems = missing_characters(display, config_line_roles(site_yaml.text), stacks)
     for issue in archive.issues:
         if skip and font_check_key(css, issue) in skip:
             continue
-        source = issue.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-        problems += missing_characters(issue.path, issue_line_roles(source), stacks)
+        source, unreadable = read_source(issue.path, issue.path)
+        problems += unreadable
+        if source is not None:
+            problems += missing_characters(issue.path, issue_line_roles(source.text), stacks)
     return problems

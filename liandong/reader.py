@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
+from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from pypinyin import lazy_pinyin
@@ -17,8 +18,9 @@ from pypinyin import lazy_pinyin
 from liandong import schema as s
 from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
-from liandong.markdown import make_parser, render_article, split_sections
+from liandong.markdown import MEDIA_SCHEME, ImageRef, make_parser, render_article, split_sections
 from liandong.model import Archive, Article, County, Issue
+from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
 ARTICLE_SCHEMA = s.Mapping((
@@ -66,15 +68,20 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None) -
     """
     parser = None
     issues: list[Issue] = []
-    problems: list[Problem] = []
+    problems: list[Problem] = list(config.warnings)
     for path in issue_files(config.content_dir):
-        data = path.read_bytes()
+        data, found = read_bytes(path, _display_path(path))
+        problems += found
+        if data is None:
+            continue
         digest = content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
         issue = (known or {}).get(digest)
         if issue is None:
             parser = parser or make_parser()
             issue, found = read_issue(path, data, digest, config, parser)
             problems += found
+        else:
+            problems += issue.warnings
         if issue is not None:
             issues.append(issue)
     if not issues and not problems:
@@ -99,19 +106,18 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
     place = _year_and_number_from_path(path, config.content_dir)
     if isinstance(place, Problem):
         return None, [place]
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(Location(display), f"文件不是 UTF-8 编码（第 {exc.start} 字节无法解码），请另存为 UTF-8")]
-    front, problem = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"), display)
+    source, problems = decode_source(data, display)
+    if source is None:
+        return None, problems
+    front, problem = split_front_matter(source.text, display)
     if problem:
-        return None, [problem]
+        return None, problems + [problem]
     parsed = parse_yaml(front.yaml_text, display, first_line=2)
     if parsed.problems:
-        return None, parsed.problems
+        return None, problems + parsed.problems
     validator = s.Validator(parsed.source)
     values = validator.mapping(parsed.data, ISSUE_SCHEMA, what="期号信息")
-    problems = validator.problems
+    problems += validator.problems
     year, number = place
     at = parsed.source.at
     if "date" in values and values["date"].year != year:
@@ -126,22 +132,67 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
     if declared is not None and len(declared) != len(sections):
         problems.append(Problem(at("articles"), f"articles 列出 {len(declared)} 篇文章，"
                                                 f"但正文中有 {len(sections)} 个“# ”标题"))
-    if problems or declared is None:
+    if any(p.is_error for p in problems) or declared is None:
         return None, problems
     articles = []
     for number_in_issue, (meta, section) in enumerate(zip(declared, sections), start=1):
         anchor = f"article-{number_in_issue}"
-        html, plain = render_article(parser, section.source, anchor)
+        html, plain, images = render_article(parser, section.source, anchor)
+        first_line = front.body_line + section.line + 1
+        html, media, found = resolve_images(html, images, path, config.content_dir, display, first_line)
+        problems += found
         articles.append(Article(number_in_issue, section.title, meta["county"], meta.get("contributor"),
-                                html, plain, front.body_line + section.line))
+                                html, plain, front.body_line + section.line, media))
+    if any(p.is_error for p in problems):
+        return None, problems
     distribution = values.get("distribution")
     issue = Issue(
         path=display, year=year, number=values["issue"], total=values["total"], date=values["date"],
         editor=values.get("editor", config.editor), articles=tuple(articles),
         distribution=freeze_distribution(distribution) if distribution else config.distribution,
         digest=digest,
+        encoding=source.encoding,
+        warnings=tuple(problems),
     )
-    return issue, []
+    return issue, problems
+
+
+def resolve_images(html: str, images: list[ImageRef], issue_path: Path, content_dir: Path, display: Path,
+                   first_line: int) -> tuple[str, tuple[str, ...], list[Problem]]:
+    """Check each image reference and point it at its file under content/.
+
+    Images must be files inside content/ (readers have no internet, and nothing may be read from
+    outside the site): web addresses, data: URIs, absolute paths and ``..`` escapes are refused.
+    """
+    media, problems = [], []
+    for index, image in enumerate(images):
+        where = Location(display, first_line + image.line)
+        target = _image_target(image.src, issue_path, content_dir)
+        if isinstance(target, str):
+            problems.append(Problem(where, f"图片“{image.src}”{target}"))
+            continue
+        relative = target.relative_to(content_dir.resolve()).as_posix()
+        media.append(relative)
+        html = html.replace(f'src="{MEDIA_SCHEME}{index}"', f'src="{MEDIA_SCHEME}{quote(relative)}"', 1)
+    return html, tuple(media), problems
+
+
+def _image_target(src: str, issue_path: Path, content_dir: Path) -> Path | str:
+    """The image file, or why the reference is refused."""
+    reference = unquote(src.strip())
+    if not reference:
+        return "没有填写图片路径"
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith("//"):
+        return "不在站点内：图片须放在 content/ 目录中，用相对路径引用（内网读者无法加载外部图片）"
+    if reference.startswith(("/", "\\")) or "\\" in reference:
+        return "不能用绝对路径，请用相对于本期文件的路径"
+    target = (issue_path.parent / reference).resolve()
+    root = content_dir.resolve()
+    if root not in target.parents:
+        return "指向 content/ 目录之外，不允许引用站点以外的文件"
+    if not target.is_file():
+        return "不存在"
+    return target
 
 
 def _year_and_number_from_path(path: Path, content_dir: Path) -> tuple[int, int] | Problem:

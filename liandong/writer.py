@@ -50,6 +50,10 @@ def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
             (stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield stage
         swap_in(stage, out_dir)
+    except OSError as exc:
+        where = Location(_display_path(Path(exc.filename) if exc.filename else out_dir))
+        raise LiandongError(Problem(where, f"无法写入输出（{exc.strerror or exc}），原有输出保持不变；"
+                                           "请检查目录权限和磁盘空间")) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
