@@ -18,11 +18,14 @@ from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
 from liandong.model import Archive
-from liandong.printing import font_check_key, font_css, font_problems, plan_prints
+from liandong.printing import font_check_key, font_css, font_problems, plan_prints, site_font_check_key
 from liandong.reader import load_archive
 from liandong.routes import Page, plan
 from liandong.templates import make_env, render_page
 from liandong.writer import MARKER, remove_file, staging, static_files, write_file
+
+
+VOLUME_TEMPLATE = "print/volume.html"
 
 
 class Progress(Protocol):
@@ -62,7 +65,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     config = with_variant(load_config(site_dir), pdf_variant)
     cache_file = cache_path(site_dir, out_dir)
     cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
-    archive, problems = load_archive(config, cache.issues)
+    county_names = dict(cache.county_names)
+    archive, problems = load_archive(config, cache.issues, county_names)
     raise_if_errors(problems)
     pages = plan(archive, config, pdf=pdf)
     web_print = template_fingerprints(config)
@@ -79,11 +83,23 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
         keys.update({p.dest: page_key(web_print[1] + css + str(config.pdf.variant), p)
                      + media_key(p, config) for p in prints})
     todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
-    if todo or stale:
+    volumes = {p.dest for p in prints if p.template == VOLUME_TEMPLATE} & todo
+    fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
+    if todo - volumes or stale:
         files = {**statics, **media}
         write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
-                      [p for p in prints if p.dest in todo], css, stale, workers, executor, progress)
-    BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked).save(cache_file)
+                      [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
+    if volumes:
+        # Yearly volumes are long (a year's issues in one PDF), so they are swapped in as a second
+        # step: the edited issue's page and PDF are live first. Until then the cache keeps the old
+        # volume keys, so an interrupted second step is simply redone by the next build.
+        BuildCache(fresh.issues, {**keys, **{d: cache.outputs.get(d, "") for d in volumes}},
+                   fonts_checked, county_names).save(cache_file)
+        write_outputs(config, out_dir, [], {}, [p for p in prints if p.dest in volumes], css, [], workers,
+                      executor, progress)
+    if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
+            or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
+        fresh.save(cache_file)
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
                        tuple(problems))
 
@@ -186,7 +202,8 @@ def checked_fonts(archive: Archive, config: SiteConfig, passed: set[str]) -> tup
     css = font_css(stacks, config)
     problems += font_problems(archive, config, stacks, skip=passed, css=css)
     raise_if_errors(problems)
-    return css, {font_check_key(css, issue) for issue in archive.issues}, problems
+    passed_now = {font_check_key(css, issue) for issue in archive.issues} | {site_font_check_key(css, config)}
+    return css, passed_now, problems
 
 
 def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str | None = None) -> Path:

@@ -22,6 +22,7 @@ from liandong import __version__
 from liandong.model import Issue
 
 CACHE_DIR = ".liandong-cache"
+CACHE_FORMAT = 2  # bump whenever BuildCache or the cached model classes change shape
 
 
 def cache_path(site_dir: Path, out_dir: Path) -> Path:
@@ -35,6 +36,7 @@ class BuildCache:
     issues: dict[str, Issue] = field(default_factory=dict)  # digest → parsed issue
     outputs: dict[str, str] = field(default_factory=dict)  # dest under build/ → key it was made from
     fonts_checked: set[str] = field(default_factory=set)  # font-check keys that passed
+    county_names: dict = field(default_factory=dict)  # county name → reader.CountyName (pinyin is slow)
 
     @classmethod
     def load(cls, path: Path) -> "BuildCache":
@@ -43,13 +45,13 @@ class BuildCache:
                 version, cache = pickle.load(stream)
         except Exception:  # noqa: BLE001 — a missing, old or damaged cache only costs a full build
             return cls()
-        return cache if version == __version__ and isinstance(cache, cls) else cls()
+        return cache if version == (__version__, CACHE_FORMAT) and isinstance(cache, cls) else cls()
 
     def save(self, path: Path) -> None:
         """Written after the output is in place; written atomically so a crash leaves the old one."""
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps((__version__, self), protocol=pickle.HIGHEST_PROTOCOL))
+        temporary.write_bytes(pickle.dumps(((__version__, CACHE_FORMAT), self), protocol=pickle.HIGHEST_PROTOCOL))
         os.replace(temporary, path)
 
     def forget(self, path: Path) -> None:

@@ -6,6 +6,7 @@ against it and reports each problem with its line, in Chinese.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -154,7 +155,14 @@ def load_config(site_dir: Path) -> SiteConfig:
 
 def _display_path(path: Path) -> Path:
     """Paths in messages are relative to the working directory when possible: shorter to read."""
+    if not path.is_absolute():
+        return path
     try:
-        return path.resolve().relative_to(Path.cwd().resolve())
+        return path.relative_to(_cwd())
     except ValueError:
         return path
+
+
+@functools.lru_cache(maxsize=1)
+def _cwd() -> Path:
+    return Path.cwd().resolve()

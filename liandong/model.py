@@ -104,6 +104,7 @@ class Archive:
 
     def __post_init__(self) -> None:
         self.issues.sort(key=lambda issue: (issue.date, issue.key), reverse=True)
+        self._position = {id(issue): index for index, issue in enumerate(self.issues)}
 
     @property
     def latest(self) -> Issue | None:
@@ -117,11 +118,13 @@ class Archive:
         return sorted(by_year.items(), reverse=True)
 
     def county(self, name: str) -> County:
-        return next(county for county in self.counties if county.name == name)
+        if getattr(self, "_by_name", None) is None or len(self._by_name) != len(self.counties):
+            self._by_name = {county.name: county for county in self.counties}
+        return self._by_name[name]
 
     def neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
         """(previous = older, next = newer) issue."""
-        index = self.issues.index(issue)
+        index = self._position[id(issue)]
         older = self.issues[index + 1] if index + 1 < len(self.issues) else None
         newer = self.issues[index - 1] if index > 0 else None
         return older, newer

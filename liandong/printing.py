@@ -60,6 +60,10 @@ def font_check_key(css: str, issue: Issue) -> str:
     return content_digest("fonts", css, issue.digest)
 
 
+def site_font_check_key(css: str, config: SiteConfig) -> str:
+    return content_digest("fonts", css, config.digest)
+
+
 def font_problems(archive: Archive, config: SiteConfig, stacks: dict[str, FontStack],
                   skip: set[str] | None = None, css: str = "") -> list[Problem]:
     """Characters of site.yaml and of every issue that their fonts cannot draw.
@@ -67,9 +71,11 @@ def font_problems(archive: Archive, config: SiteConfig, stacks: dict[str, FontSt
     Issues whose key is in ``skip`` passed this check before with the same text and fonts.
     """
     display = _display_path(config.config_path)
-    site_yaml, problems = read_source(config.config_path, display)
-    if site_yaml is not None:
-        problems = missing_characters(display, config_line_roles(site_yaml.text), stacks)
+    problems: list[Problem] = []
+    if not (skip and site_font_check_key(css, config) in skip):
+        site_yaml, problems = read_source(config.config_path, display)
+        if site_yaml is not None:
+            problems = missing_characters(display, config_line_roles(site_yaml.text), stacks)
     for issue in archive.issues:
         if skip and font_check_key(css, issue) in skip:
             continue

@@ -6,14 +6,17 @@ article. Problems carry the file and line; the caller decides whether they stop 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
-from pypinyin import lazy_pinyin
 
 from liandong import schema as s
 from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
@@ -60,36 +63,63 @@ def split_front_matter(text: str, path: Path) -> tuple[FrontMatter | None, Probl
     return None, Problem(Location(path, 1), "期号信息（front matter）缺少结尾的“---”行")
 
 
-def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None) -> tuple[Archive, list[Problem]]:
+def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
+                 county_names: dict[str, CountyName] | None = None) -> tuple[Archive, list[Problem]]:
     """Every issue under content/, plus the problems found in them and across them.
 
     ``known`` maps digests to issues parsed by an earlier build: a file whose bytes (and the
-    settings it depends on) are unchanged is not parsed again.
+    settings it depends on) are unchanged is not parsed again. ``county_names`` caches the pinyin
+    of county names (pypinyin takes half a second to import); new names are added to it.
     """
-    parser = None
-    issues: list[Issue] = []
     problems: list[Problem] = list(config.warnings)
+    slots: list[Issue | tuple[Path, bytes, str] | None] = []
     for path in issue_files(config.content_dir):
         data, found = read_bytes(path, _display_path(path))
         problems += found
         if data is None:
             continue
         digest = content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
-        issue = (known or {}).get(digest)
-        if issue is None:
-            parser = parser or make_parser()
-            issue, found = read_issue(path, data, digest, config, parser)
-            problems += found
+        slots.append((known or {}).get(digest) or (path, data, digest))
+    pending = [slot for slot in slots if isinstance(slot, tuple)]
+    parsed = iter(parse_all(pending, config))
+    issues: list[Issue] = []
+    for slot in slots:
+        if isinstance(slot, tuple):
+            issue, found = next(parsed)
         else:
-            problems += issue.warnings
+            issue, found = slot, list(slot.warnings)
+        problems += found
         if issue is not None:
             issues.append(issue)
     if not issues and not problems:
         problems.append(Problem(Location(_display_path(config.content_dir)), "content 目录中没有任何期刊文件"))
     problems += numbering_problems(issues)
     archive = Archive(issues)
-    archive.counties = group_counties(archive)
+    archive.counties = group_counties(archive, {} if county_names is None else county_names)
     return archive, problems
+
+
+PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more than it saves
+
+
+def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
+    """Parse issue files, on all cores when there are many (a cold build of a large archive)."""
+    workers = os.cpu_count() or 1
+    if len(pending) < PARALLEL_PARSE_FROM or workers < 2:
+        return parse_chunk(pending, config)
+    chunks = [pending[index::workers * 4] for index in range(workers * 4)]
+    method = "fork" if threading.active_count() == 1 else "forkserver"  # fork is unsafe beside threads
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        results = list(pool.map(parse_chunk, chunks, [config] * len(chunks)))
+    ordered: list = [None] * len(pending)
+    for index, chunk in enumerate(results):
+        ordered[index::workers * 4] = chunk
+    return ordered
+
+
+def parse_chunk(items: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
+    parser = make_parser()
+    return [read_issue(path, data, digest, config, parser) for path, data, digest in items]
 
 
 def issue_files(content_dir: Path) -> list[Path]:
@@ -232,30 +262,46 @@ def numbering_problems(issues: list[Issue]) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class CountyName:
+    """How a county name sorts (by pinyin) and the ASCII address it gets."""
+
+    sort_key: tuple[str, ...]
+    slug: str
+
+
+def county_name(name: str) -> CountyName:
+    from pypinyin import lazy_pinyin  # imported only when a new county name appears
+
+    words = []
+    for part in ADMIN_UNIT.findall(name):
+        cleaned = re.sub(r"[^a-z0-9]+", "", "".join(lazy_pinyin(part)).lower())
+        if cleaned:
+            words.append(cleaned)
+    return CountyName(tuple(lazy_pinyin(name)), "-".join(words) or "unit")
+
+
 def county_slug(name: str) -> str:
     """A readable ASCII path segment for a county (株洲市炎陵县 → zhuzhoushi-yanlingxian).
 
     Pinyin keeps addresses typeable and safe on intranet servers that mishandle non-ASCII paths.
     One word per administrative level, so the slug reads like the name.
     """
-    words = []
-    for part in ADMIN_UNIT.findall(name):
-        syllables = "".join(lazy_pinyin(part))
-        cleaned = re.sub(r"[^a-z0-9]+", "", syllables.lower())
-        if cleaned:
-            words.append(cleaned)
-    return "-".join(words) or "unit"
+    return county_name(name).slug
 
 
-def group_counties(archive: Archive) -> list[County]:
+def group_counties(archive: Archive, names: dict[str, CountyName]) -> list[County]:
     """Counties sorted by name in pinyin order; slugs made unique in that order."""
     entries: dict[str, list] = {}
     for issue in archive.issues:
         for article in issue.articles:
             entries.setdefault(article.county, []).append((issue, article))
+    for name in entries:
+        if name not in names:
+            names[name] = county_name(name)
     counties, used = [], set()
-    for name in sorted(entries, key=lambda n: (lazy_pinyin(n), n)):
-        slug = base = county_slug(name)
+    for name in sorted(entries, key=lambda n: (names[n].sort_key, n)):
+        slug = base = names[name].slug
         suffix = 2
         while slug in used:
             slug, suffix = f"{base}-{suffix}", suffix + 1
