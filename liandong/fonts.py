@@ -122,8 +122,14 @@ def coverage(file: str, index: int) -> frozenset[int]:
         return frozenset(font.getBestCmap() or ())
 
 
+@functools.lru_cache(maxsize=32)
+def stack_coverage(stack: FontStack) -> frozenset[int]:
+    """Every code point some font of the stack can draw."""
+    return frozenset().union(*(coverage(file, index) for font in stack.fonts for file, index in font.files))
+
+
 def has_char(stack: FontStack, code: int) -> bool:
-    return any(code in coverage(file, index) for font in stack.fonts for file, index in font.files)
+    return code in stack_coverage(stack)
 
 
 # --- Which roles print which source lines -------------------------------------------------------
@@ -175,6 +181,8 @@ def missing_characters(path: Path, lines, stacks: dict[str, FontStack]) -> list[
     """A problem for each character (once per file) that a role's whole stack lacks."""
     problems, reported = [], set()
     for number, text, roles in lines:
+        if all(set(map(ord, text)) <= stack_coverage(stacks[role]) for role in roles):
+            continue  # the common case: one set operation per line instead of a lookup per character
         for char in text:
             code = ord(char)
             if char.isspace() or code < 0x20 or (char, roles) in reported:
