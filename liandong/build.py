@@ -15,6 +15,7 @@ from liandong.model import Archive
 from liandong.printing import font_css, font_problems, print_jobs
 from liandong.reader import load_archive
 from liandong.routes import plan
+from liandong.search import write_search_index
 from liandong.templates import make_env, render_page
 from liandong.writer import copy_tree, staging, write_text
 
@@ -47,6 +48,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True,
         for dest, html in rendered:
             write_text(stage, dest, html)
         copy_tree(config.templates_dir / "static", stage / "static")
+        write_search_index(stage, archive, config)
         render_pdfs(jobs, config, stage)
     return BuildReport(out_dir, len(archive.issues), len(pages), len(jobs), tuple(problems))
 
