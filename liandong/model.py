@@ -96,6 +96,10 @@ class Archive:
             by_year.setdefault(issue.year, []).append(issue)
         return sorted(by_year.items(), reverse=True)
 
+    def article_count(self, year: int | None = None) -> int:
+        """Articles in the whole archive, or in the issues of one year."""
+        return sum(len(issue.articles) for issue in self.issues if year is None or issue.year == year)
+
     def county(self, name: str) -> County:
         return next(county for county in self.counties if county.name == name)
 

@@ -57,6 +57,7 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
     pages.append(Page("counties/index.html", "counties.html", {}, url="counties/"))
     for county in archive.counties:
         pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url))
+    pages.append(Page("search/index.html", "search.html", {}, url="search/", in_sitemap=False))
     pages.append(Page("404.html", "404.html", {}, in_sitemap=False))
     feed_pages = [page for page in pages if page.in_sitemap]
     pages.append(Page("feed.xml", "feed.xml", {}, in_sitemap=False))
