@@ -74,6 +74,17 @@ class County:
     def url(self) -> str:
         return f"counties/{self.slug}/"
 
+    def count_in(self, year: int) -> int:
+        """Articles this county contributed to the issues of ``year``."""
+        return sum(1 for issue, _ in self.entries if issue.year == year)
+
+    def by_year(self) -> list[tuple[int, list[tuple[Issue, Article]]]]:
+        """This county's articles grouped by year, newest year first, newest article first."""
+        grouped: dict[int, list[tuple[Issue, Article]]] = {}
+        for issue, article in self.entries:
+            grouped.setdefault(issue.year, []).append((issue, article))
+        return sorted(grouped.items(), key=lambda item: item[0], reverse=True)
+
 
 @dataclass
 class Archive:
@@ -99,6 +110,16 @@ class Archive:
     def article_count(self, year: int | None = None) -> int:
         """Articles in the whole archive, or in the issues of one year."""
         return sum(len(issue.articles) for issue in self.issues if year is None or issue.year == year)
+
+    def contributions(self, year: int) -> list[tuple[County, int]]:
+        """The counties that contributed in ``year`` with their article counts, most first
+        (ties keep the archive's pinyin order): the figures an editor's office reports at year end."""
+        counted = [(county, county.count_in(year)) for county in self.counties]
+        return sorted([(county, n) for county, n in counted if n], key=lambda item: -item[1])
+
+    def most_in_a_year(self) -> int:
+        """The most articles one county contributed in one year (the full length of a chart bar)."""
+        return max((county.count_in(year) for county in self.counties for year, _ in self.years()), default=0)
 
     def county(self, name: str) -> County:
         return next(county for county in self.counties if county.name == name)
