@@ -221,8 +221,9 @@
       clear();
       pending = found.entries;
       shownQuery = current.q;
-      say(describe(current, found.exact, found.partial));
-      return showMore(ticket);
+      return showMore(ticket).then(function () {
+        if (ticket === latest) say(describe(current, found.exact, found.partial));
+      });
     }).catch(fail);
   }
 
