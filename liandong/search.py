@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,7 +61,7 @@ def write_search_index(stage: Path, archive: Archive, config: SiteConfig) -> Non
     previous = os.environ.get("PAGEFIND_BINARY_PATH")
     os.environ["PAGEFIND_BINARY_PATH"] = str(binary)  # never fall back to a standard binary on PATH
     try:
-        asyncio.run(_write(records, stage / SEARCH_DIR, config.language.lower()))
+        run_coroutine(_write(records, stage / SEARCH_DIR, config.language.lower()))
     except Exception as exc:  # noqa: BLE001 — crash or protocol error of the binary: stop the build
         raise LiandongError(Problem(where, f"生成全文搜索索引失败（Pagefind）：{type(exc).__name__}: {exc}")) from exc
     finally:
@@ -68,6 +69,18 @@ def write_search_index(stage: Path, archive: Archive, config: SiteConfig) -> Non
             os.environ.pop("PAGEFIND_BINARY_PATH", None)
         else:
             os.environ["PAGEFIND_BINARY_PATH"] = previous
+
+
+def run_coroutine(coroutine) -> None:
+    """Run Pagefind's async API from plain code, even when the caller already runs an event loop
+    (a notebook, Playwright's sync API): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
 
 
 def extended_binary(where: Location) -> Path:
