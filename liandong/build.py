@@ -1,23 +1,46 @@
 """``liandong build``: the pipeline read top to bottom.
 
-load_config → load_archive → check fonts → plan → render pages → render PDFs → swap in atomically.
+load_config → load_archive → check fonts → plan → find what changed → render pages and PDFs into
+a staging copy → swap it in. Unchanged outputs are neither rendered nor written; a build where
+nothing changed touches nothing at all.
 """
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Protocol
 
-from liandong.config import CONFIG_NAME, SiteConfig, load_config
+from liandong.cache import BuildCache, cache_path
+from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
 from liandong.model import Archive
-from liandong.printing import font_css, font_problems, print_jobs
+from liandong.printing import font_check_key, font_css, font_problems, plan_prints, site_font_check_key
 from liandong.reader import load_archive
-from liandong.routes import plan
-from liandong.search import write_search_index
+from liandong.routes import Page, plan
+from liandong.search import search_outputs
 from liandong.templates import make_env, render_page
-from liandong.writer import copy_tree, staging, write_text
+from liandong.writer import MARKER, remove_file, staging, static_files, write_file
+
+
+VOLUME_TEMPLATE = "print/volume.html"
+
+
+class Progress(Protocol):
+    """Told how far a build is; the CLI shows it on a terminal (see liandong.progress)."""
+
+    def start(self, total: int) -> None: ...
+    def step(self, label: str) -> None: ...
+    def finish(self) -> None: ...
+
+
+class _Silent:
+    def start(self, total: int) -> None: pass
+    def step(self, label: str) -> None: pass
+    def finish(self) -> None: pass
 
 
 @dataclass(frozen=True)
@@ -26,50 +49,185 @@ class BuildReport:
     issues: int
     pages: int
     pdfs: int
+    written: tuple[str, ...]  # outputs rendered and written by this build
+    removed: tuple[str, ...]  # outputs of the previous build that no longer exist
     warnings: tuple[Problem, ...]
 
 
-def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True,
-          pdf_variant: str | None = None) -> BuildReport:
-    """Build the whole site into ``out_dir`` (default: build/ in the site folder)."""
+def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
+          workers: int | None = None, executor: Executor | None = None,
+          progress: Progress | None = None) -> BuildReport:
+    """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
+
+    PDFs render on ``executor`` if given, else on ``workers`` processes (default: all cores).
+    """
     out_dir = out_dir or site_dir / "build"
+    progress = progress or _Silent()
     config = with_variant(load_config(site_dir), pdf_variant)
-    archive, problems = load_archive(config)
+    cache_file = cache_path(site_dir, out_dir)
+    cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
+    county_names = dict(cache.county_names)
+    archive, problems = load_archive(config, cache.issues, county_names)
     raise_if_errors(problems)
-    env = make_env(config)
-    jobs = []
-    if pdf:
-        css, font_warnings = checked_font_css(archive, config)
-        problems += font_warnings
-        jobs = print_jobs(archive, config, env, css)
     pages = plan(archive, config, pdf=pdf)
-    rendered = [(page.dest, render_page(env, page, config, archive)) for page in pages]
-    with staging(out_dir) as stage:
+    web_print = template_fingerprints(config)
+    keys = {page.dest: page_key(web_print[0], page) for page in pages}
+    statics = static_files(config.templates_dir / "static")
+    keys.update({dest: content_digest(data) for dest, data in statics.items()})
+    media = media_files(archive, config)
+    keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
+    search_keys, search = search_outputs(archive, config)
+    keys.update(search_keys)
+    prints, css, fonts_checked = [], "", set()
+    if pdf:
+        css, fonts_checked, font_warnings = checked_fonts(archive, config, cache.fonts_checked)
+        problems += font_warnings
+        prints = plan_prints(archive, config)
+        keys.update({p.dest: page_key(web_print[1] + css + str(config.pdf.variant), p)
+                     + media_key(p, config) for p in prints})
+    todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
+    volumes = {p.dest for p in prints if p.template == VOLUME_TEMPLATE} & todo
+    fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
+    if todo - volumes or stale:
+        files = {**statics, **media, **search}
+        write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
+                      [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
+    if volumes:
+        # Yearly volumes are long (a year's issues in one PDF), so they are swapped in as a second
+        # step: the edited issue's page and PDF are live first. Until then the cache keeps the old
+        # volume keys, so an interrupted second step is simply redone by the next build.
+        BuildCache(fresh.issues, {**keys, **{d: cache.outputs.get(d, "") for d in volumes}},
+                   fonts_checked, county_names).save(cache_file)
+        write_outputs(config, out_dir, [], {}, [p for p in prints if p.dest in volumes], css, [], workers,
+                      executor, progress)
+    if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
+            or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
+        fresh.save(cache_file)
+    return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
+                       tuple(problems))
+
+
+def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics: dict[str, bytes | Path],
+                  prints: list[Page], css: str, stale: list[str], workers: int | None,
+                  executor: Executor | None, progress: Progress) -> None:
+    """Render what is out of date into a staging copy of out_dir and swap it in."""
+    env = make_env(config)
+    rendered = [(page.dest, render_page(env, page, config)) for page in pages]
+    print_html = [(page, render_page(env, page, config, print_context(config, css))) for page in prints]
+    with staging(out_dir, reuse=True) as stage:
+        progress.start(len(rendered) + len(statics) + len(print_html))
         for dest, html in rendered:
-            write_text(stage, dest, html)
-        copy_tree(config.templates_dir / "static", stage / "static")
-        write_search_index(stage, archive, config)
-        render_pdfs(jobs, config, stage)
-    return BuildReport(out_dir, len(archive.issues), len(pages), len(jobs), tuple(problems))
+            write_file(stage, dest, html)
+            progress.step(dest)
+        for dest, data in statics.items():
+            write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
+            progress.step(dest)
+        render_pdfs(print_html, config, stage, workers, executor, progress)
+        for dest in stale:
+            remove_file(stage, dest)
+        progress.finish()
+
+
+def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, workers: int | None,
+                executor: Executor | None, progress: Progress) -> None:
+    """Render PDFs on an executor (a process pool unless one is given, or -j 1), writing each as it
+    arrives; results are written by path, so the order of completion does not matter."""
+    from liandong import pdf
+
+    if not jobs:
+        return
+    workers = min(workers or os.cpu_count() or 1, len(jobs))
+    if executor is None and workers <= 1:
+        for page, html in jobs:
+            progress.step(page.context["title"])
+            write_file(stage, page.dest, pdf.render_job(html, str(config.site_dir), config.pdf.variant,
+                                                        page.context["source"]))
+        return
+    own = executor is None
+    executor = executor or pdf.process_pool(workers)
+    try:
+        futures = {executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
+                                   page.context["source"]): page for page, html in jobs}
+        for future in as_completed(futures):
+            page = futures[future]
+            write_file(stage, page.dest, future.result())
+            progress.step(page.context["title"])
+    finally:
+        if own:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+
+def print_context(config: SiteConfig, css: str) -> dict[str, str]:
+    """What print templates get besides the page: the font CSS, and where images are read from."""
+    return {"font_css": css, "media_base": config.content_dir.resolve().as_uri() + "/"}
+
+
+def media_files(archive: Archive, config: SiteConfig) -> dict[str, Path]:
+    """Images the articles show, published under media/ with their paths under content/."""
+    return {f"media/{relative}": config.content_dir / relative
+            for issue in archive.issues for relative in issue.media}
+
+
+def file_fingerprint(path: Path) -> str:
+    """Cheap change detection for binary files (images): size and modification time."""
+    stat = path.stat()
+    return content_digest(str(stat.st_size), str(stat.st_mtime_ns))
+
+
+def media_key(page: Page, config: SiteConfig) -> str:
+    """A PDF embeds its images, so their fingerprints are part of its key."""
+    issues = page.context.get("issues") or [page.context["issue"]]
+    return "".join(file_fingerprint(config.content_dir / m) for issue in issues for m in issue.media)
+
+
+def template_fingerprints(config: SiteConfig) -> tuple[str, str]:
+    """(web, print) fingerprints: site.yaml plus the templates each kind of output uses."""
+    web, printed = [], []
+    root = config.templates_dir
+    for path in sorted(root.rglob("*")) if root.is_dir() else []:
+        relative = path.relative_to(root).as_posix()
+        if path.is_file() and not relative.startswith("static/"):
+            (printed if relative.startswith("print/") else web).append(relative.encode() + b"\0" + path.read_bytes())
+    return content_digest(config.digest, "web", *web), content_digest(config.digest, "print", *printed)
+
+
+def page_key(fingerprint: str, page: Page) -> str:
+    return content_digest(fingerprint, page.template, repr(page.deps))
+
+
+def checked_fonts(archive: Archive, config: SiteConfig, passed: set[str]) -> tuple[str, set[str], list[Problem]]:
+    """Resolve the print fonts and make sure they draw every character, or stop with the spots.
+
+    Returns the font CSS, the keys of the checks that now pass (to cache), and any warnings.
+    """
+    stacks, problems = resolve_stacks(config)
+    raise_if_errors(problems)
+    css = font_css(stacks, config)
+    problems += font_problems(archive, config, stacks, skip=passed, css=css)
+    raise_if_errors(problems)
+    passed_now = {font_check_key(css, issue) for issue in archive.issues} | {site_font_check_key(css, config)}
+    return css, passed_now, problems
 
 
 def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str | None = None) -> Path:
     """``liandong pdf``: one issue's PDF, with the same checks as a full build."""
+    from liandong.pdf import render_job
+
     site_dir = find_site_dir(issue_file)
     config = with_variant(load_config(site_dir), pdf_variant)
     archive, problems = load_archive(config)
     issue = next((i for i in archive.issues if i.path.resolve() == issue_file.resolve()), None)
-    mine = [p for p in problems if p.location.path.resolve() == issue_file.resolve() or issue is None]
+    mine = [p for p in problems if issue is None or p.location.path.resolve() == issue_file.resolve()]
     raise_if_errors(mine)
-    css, _ = checked_font_css(Archive([issue]), config)
-    job = print_jobs(archive, config, make_env(config), css, only=[issue])[0]
-    output = output or Path(job.download_name)
+    css, _, _ = checked_fonts(Archive([issue]), config, set())
+    page = plan_prints(archive, config, only=[issue])[0]
+    html = render_page(make_env(config), page, config, print_context(config, css))
+    output = output or Path(page.context["title"])
+    data = render_job(html, str(config.site_dir), config.pdf.variant, issue.path)
+    output.parent.mkdir(parents=True, exist_ok=True)
     staged = output.with_name(f".{output.name}.part")
-    try:
-        render_pdfs([replace(job, dest=staged.name)], config, output.parent.resolve())
-        staged.replace(output)
-    finally:
-        staged.unlink(missing_ok=True)
+    staged.write_bytes(data)
+    staged.replace(output)
     return output
 
 
@@ -81,27 +239,8 @@ def find_site_dir(issue_file: Path) -> Path:
     raise LiandongError(Problem(Location(issue_file), f"在此文件的上级目录中找不到 {CONFIG_NAME}"))
 
 
-def checked_font_css(archive: Archive, config: SiteConfig) -> tuple[str, list[Problem]]:
-    """Resolve the print fonts and make sure they draw every character, or stop with the spots."""
-    stacks, problems = resolve_stacks(config)
-    raise_if_errors(problems)
-    problems += font_problems(archive, config, stacks)
-    raise_if_errors(problems)
-    return font_css(stacks, config), problems
-
-
 def with_variant(config: SiteConfig, variant: str | None) -> SiteConfig:
     """A --pdf-variant on the command line wins over site.yaml."""
     if variant is None:
         return config
     return replace(config, pdf=replace(config.pdf, variant=variant))
-
-
-def render_pdfs(jobs, config: SiteConfig, stage: Path) -> None:
-    if not jobs:
-        return
-    from liandong.pdf import PdfRenderer
-
-    renderer = PdfRenderer()
-    for job in jobs:
-        renderer.render(job.html, config.site_dir, stage / job.dest, config.pdf.variant, job.source)

@@ -82,6 +82,8 @@ def curly_quotes(text: str, open_double: bool = True, open_single: bool = True) 
     keep their apostrophes. The open/close state is returned so that it carries across the
     inline tokens of one paragraph.
     """
+    if '"' not in text and "'" not in text:  # the usual case: Chinese text already has “”
+        return text, open_double, open_single
     out = []
     for index, char in enumerate(text):
         if char == '"':

@@ -6,13 +6,16 @@ against it and reports each problem with its line, in Chinese.
 
 from __future__ import annotations
 
+import functools
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from types import MappingProxyType
 from typing import Mapping as MappingType
 
+from liandong import __version__
 from liandong import schema as s
 from liandong.errors import LiandongError, Location, Problem
+from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
 CONFIG_NAME = "site.yaml"
@@ -88,6 +91,8 @@ class SiteConfig:
     total_numerals: str = "chinese"
     pdf: PdfSettings = PdfSettings()
     font_lines: MappingType[str, int] = field(default_factory=dict, compare=False)
+    digest: str = ""  # of site.yaml's bytes: any change to it invalidates every cached output
+    warnings: tuple[Problem, ...] = field(default=(), compare=False)  # e.g. site.yaml saved as GBK
 
     @property
     def content_dir(self) -> Path:
@@ -102,21 +107,32 @@ class SiteConfig:
         return self.site_dir / CONFIG_NAME
 
 
-def freeze_distribution(groups: dict[str, list[str]]) -> MappingType[str, tuple[str, ...]]:
-    return MappingProxyType({group: tuple(names) for group, names in groups.items()})
+def content_digest(*parts: bytes | str) -> str:
+    """A short, stable fingerprint of some inputs, tied to the liandong version that used them."""
+    hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
+    for part in parts:
+        data = part.encode("utf-8") if isinstance(part, str) else part
+        hasher.update(len(data).to_bytes(8, "little"))
+        hasher.update(data)
+    return hasher.hexdigest()
+
+
+def freeze_distribution(groups: dict[str, list[str]]) -> dict[str, tuple[str, ...]]:
+    """报/送/发 lists as tuples (a plain dict, so parsed issues can be cached with pickle)."""
+    return {group: tuple(names) for group, names in groups.items()}
 
 
 def load_config(site_dir: Path) -> SiteConfig:
     """Read and validate ``site_dir/site.yaml``; raise LiandongError listing every problem."""
     path = site_dir / CONFIG_NAME
     display = _display_path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
+    if not path.is_file():
         raise LiandongError(Problem(Location(display), f"找不到站点配置文件 {CONFIG_NAME}（站点目录：{site_dir}）"))
-    except (UnicodeDecodeError, OSError) as exc:
-        raise LiandongError(Problem(Location(display), f"无法读取站点配置文件：{exc}"))
-    parsed = parse_yaml(text.replace("\r\n", "\n"), display)
+    raw, problems = read_bytes(path, display)
+    source, decoding = decode_source(raw, display) if raw is not None else (None, [])
+    if source is None:
+        raise LiandongError(problems + decoding)
+    parsed = parse_yaml(source.text, display)
     validator = s.Validator(parsed.source)
     values = validator.mapping(parsed.data, SITE_SCHEMA, what="站点配置") if not parsed.problems else {}
     problems = parsed.problems + validator.problems
@@ -129,7 +145,9 @@ def load_config(site_dir: Path) -> SiteConfig:
         site_dir=site_dir,
         contact=Contact(**contact),
         pdf=PdfSettings(fonts=PdfFonts(**fonts), **pdf),
-        font_lines=MappingProxyType({role: parsed.source.at("pdf", "fonts", role).line for role in fonts}),
+        digest=content_digest(raw),
+        warnings=tuple(decoding),
+        font_lines={role: parsed.source.at("pdf", "fonts", role).line for role in fonts},
         distribution=freeze_distribution(values.pop("distribution")),
         **values,
     )
@@ -137,7 +155,14 @@ def load_config(site_dir: Path) -> SiteConfig:
 
 def _display_path(path: Path) -> Path:
     """Paths in messages are relative to the working directory when possible: shorter to read."""
+    if not path.is_absolute():
+        return path
     try:
-        return path.resolve().relative_to(Path.cwd().resolve())
+        return path.relative_to(_cwd())
     except ValueError:
         return path
+
+
+@functools.lru_cache(maxsize=1)
+def _cwd() -> Path:
+    return Path.cwd().resolve()

@@ -50,6 +50,10 @@ class LiandongError(click.ClickException):
         self.problems = sorted(problems, key=lambda p: (not p.is_error, p.location))
         super().__init__("\n".join(str(p) for p in self.problems))
 
+    def __reduce__(self):
+        """Keep the problems when the error crosses a process boundary (PDF workers)."""
+        return (type(self), (self.problems,))
+
     def format_message(self) -> str:
         count = sum(p.is_error for p in self.problems)
         return f"{self.message}\n构建失败：共 {count} 处错误。"

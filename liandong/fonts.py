@@ -87,6 +87,8 @@ def _configured_font(role: str, wanted: str, config: SiteConfig, installed) -> t
         return None, Problem(where, f"字体名“{wanted}”中有不允许的字符")
     if wanted.lower().endswith(FONT_SUFFIXES):
         path = (config.site_dir / wanted).resolve()
+        if config.site_dir.resolve() not in path.parents:
+            return None, Problem(where, f"字体文件“{wanted}”在站点目录之外；请把字体文件放进站点目录（如 fonts/）")
         if not path.is_file():
             return None, Problem(where, f"找不到字体文件“{wanted}”")
         return Font(f"liandong-{role}", path.name, ((str(path), 0),), from_file=True), None

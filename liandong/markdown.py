@@ -63,9 +63,14 @@ def make_parser() -> MarkdownIt:
     parser.core.ruler.push("chinese_quotes", _chinese_quotes_rule)
     parser.core.ruler.push("heading_classes", _heading_classes_rule)
     parser.core.ruler.push("cjk_soft_breaks", _cjk_soft_breaks_rule)
+    parser.core.ruler.push("collect_images", _collect_images_rule)
     parser.add_render_rule("table_open", _render_table_open)
     parser.add_render_rule("table_close", _render_table_close)
     return parser
+
+
+ARTICLE_HEADING = re.compile(r"^ {0,3}#(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | None]:
@@ -73,31 +78,70 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
 
     Returns the sections and, if non-blank text stands before the first heading, the line where
     it starts (the caller reports it: a bulletin has nothing outside its articles).
+
+    A line scan instead of a full parse (which every article gets anyway): a ``# `` line starts
+    an article unless it is inside a fenced code block; ATX headings cannot be lazy continuation
+    lines, so outside fences the scan agrees with CommonMark. Titles get the same inline
+    treatment (quotes, escapes) by rendering just the heading line.
     """
     lines = body.split("\n")
-    tokens = parser.parse(body)
-    starts = [(index, token) for index, token in enumerate(tokens)
-              if token.type == "heading_open" and token.tag == "h1" and token.level == 0]
-    stray = None
-    first_content = next((t for t in tokens if t.map and t.level == 0), None)
-    if first_content is not None and (not starts or first_content.map[0] < starts[0][1].map[0]):
-        stray = first_content.map[0]
+    starts, fence = [], None
+    for number, line in enumerate(lines):
+        opener = FENCE_LINE.match(line)
+        if fence:
+            if opener and opener.group(1)[0] == fence[0] and len(opener.group(1)) >= len(fence):
+                fence = None
+            continue
+        if opener:
+            fence = opener.group(1)
+        elif ARTICLE_HEADING.match(line):
+            starts.append(number)
+    first_text = next((n for n, line in enumerate(lines) if line.strip()), None)
+    stray = first_text if first_text is not None and (not starts or first_text < starts[0]) else None
     sections = []
-    for number, (index, token) in enumerate(starts):
-        start = token.map[1]
-        end = starts[number + 1][1].map[0] if number + 1 < len(starts) else len(lines)
-        title = _plain_inline(tokens[index + 1])
-        sections.append(Section(title, token.map[0], "\n".join(lines[start:end])))
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        sections.append(Section(heading_text(parser, lines[start]), start, "\n".join(lines[start + 1:end])))
     return sections, stray
 
 
-def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str]:
-    """(html, plain text) of one article body; footnote ids are prefixed with the article anchor."""
-    env = {"docId": anchor}
+def heading_text(parser: MarkdownIt, line: str) -> str:
+    """The plain text of one heading line, with Chinese quotes, as the page and PDF show it."""
+    tokens = parser.parse(line)
+    return _plain_inline(tokens[1]) if len(tokens) > 1 and tokens[1].type == "inline" else ""
+
+
+MEDIA_SCHEME = "liandong-media:"
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image as the editor wrote it, and the line (relative to the article body) it is on."""
+
+    src: str
+    line: int
+
+
+def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str, list[ImageRef]]:
+    """(html, plain text, images) of one article body; footnote ids are prefixed with the anchor.
+
+    Image sources come out as ``liandong-media:N`` (N indexes the returned list); the reader
+    checks each reference and substitutes the file it resolves to.
+    """
+    env = {"docId": anchor, "images": []}
     tokens = parser.parse(source, env)
     _shift_heading_levels(tokens)
     html = parser.renderer.render(tokens, parser.options, env)
-    return html, _plain_text(tokens)
+    return html, _plain_text(tokens), env["images"]
+
+
+def _collect_images_rule(state) -> None:
+    images = state.env.setdefault("images", [])
+    for token in state.tokens:
+        for child in token.children or []:
+            if child.type == "image":
+                images.append(ImageRef(child.attrGet("src") or "", token.map[0] if token.map else 0))
+                child.attrSet("src", f"{MEDIA_SCHEME}{len(images) - 1}")
 
 
 def _shift_heading_levels(tokens: list[Token]) -> None:

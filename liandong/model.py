@@ -21,6 +21,7 @@ class Article:
     html: str
     text: str
     line: int  # line of its ``# `` heading in the issue file
+    media: tuple[str, ...] = ()  # images it shows, as paths under content/
 
     @property
     def anchor(self) -> str:
@@ -40,6 +41,9 @@ class Issue:
     editor: str
     articles: tuple[Article, ...]
     distribution: Mapping[str, tuple[str, ...]]
+    digest: str = ""  # of the source file and the settings it was read with; the cache key of everything it feeds
+    encoding: str = "utf-8"  # of the source file
+    warnings: tuple = ()  # problems found while reading it (GBK encoding…), repeated on every build until fixed
 
     @property
     def key(self) -> tuple[int, int]:
@@ -58,8 +62,24 @@ class Issue:
     def date_text(self) -> str:
         return chinese_date(self.date)
 
+    @property
+    def media(self) -> tuple[str, ...]:
+        return tuple(path for article in self.articles for path in article.media)
+
     def total_text(self, numerals: str = "chinese") -> str:
         return chinese_numeral(self.total) if numerals == "chinese" else str(self.total)
+
+
+@dataclass(frozen=True)
+class NavLink:
+    """A link to another issue: only what a page shows of it, so that page does not depend on the rest."""
+
+    label: str
+    url: str
+
+    @classmethod
+    def to(cls, issue: "Issue | None") -> "NavLink | None":
+        return cls(issue.label, issue.url) if issue else None
 
 
 @dataclass(frozen=True)
@@ -95,6 +115,7 @@ class Archive:
 
     def __post_init__(self) -> None:
         self.issues.sort(key=lambda issue: (issue.date, issue.key), reverse=True)
+        self._position = {id(issue): index for index, issue in enumerate(self.issues)}
 
     @property
     def latest(self) -> Issue | None:
@@ -107,26 +128,49 @@ class Archive:
             by_year.setdefault(issue.year, []).append(issue)
         return sorted(by_year.items(), reverse=True)
 
-    def article_count(self, year: int | None = None) -> int:
-        """Articles in the whole archive, or in the issues of one year."""
-        return sum(len(issue.articles) for issue in self.issues if year is None or issue.year == year)
-
-    def contributions(self, year: int) -> list[tuple[County, int]]:
-        """The counties that contributed in ``year`` with their article counts, most first
-        (ties keep the archive's pinyin order): the figures an editor's office reports at year end."""
-        counted = [(county, county.count_in(year)) for county in self.counties]
-        return sorted([(county, n) for county, n in counted if n], key=lambda item: -item[1])
-
-    def most_in_a_year(self) -> int:
-        """The most articles one county contributed in one year (the full length of a chart bar)."""
-        return max((county.count_in(year) for county in self.counties for year, _ in self.years()), default=0)
+    def figures(self) -> "CountyFigures":
+        return CountyFigures.of(self)
 
     def county(self, name: str) -> County:
-        return next(county for county in self.counties if county.name == name)
+        if getattr(self, "_by_name", None) is None or len(self._by_name) != len(self.counties):
+            self._by_name = {county.name: county for county in self.counties}
+        return self._by_name[name]
 
     def neighbours(self, issue: Issue) -> tuple[Issue | None, Issue | None]:
         """(previous = older, next = newer) issue."""
-        index = self.issues.index(issue)
+        index = self._position[id(issue)]
         older = self.issues[index + 1] if index + 1 < len(self.issues) else None
         newer = self.issues[index - 1] if index > 0 else None
         return older, newer
+
+
+@dataclass(frozen=True)
+class CountyFigures:
+    """How many articles each county contributed each year: the figures an editor's office reports
+    at year end. Plain tuples, so a page's cache key can hold them whole."""
+
+    years: tuple[int, ...]  # newest first
+    rows: tuple[tuple[str, str, tuple[int, ...]], ...]  # (county, its url, articles per year of `years`)
+
+    @classmethod
+    def of(cls, archive: Archive) -> "CountyFigures":
+        years = tuple(year for year, _ in archive.years())
+        return cls(years, tuple((county.name, county.url, tuple(county.count_in(year) for year in years))
+                                for county in archive.counties))
+
+    def year_totals(self) -> tuple[int, ...]:
+        return tuple(sum(counts[i] for _, _, counts in self.rows) for i in range(len(self.years)))
+
+    def total(self) -> int:
+        return sum(self.year_totals())
+
+    def in_year(self, year: int) -> tuple[tuple[str, str, int], ...]:
+        """(county, url, articles) for the counties that contributed in ``year``, most first; ties
+        keep the archive's pinyin order."""
+        i = self.years.index(year)
+        return tuple(sorted(((name, url, counts[i]) for name, url, counts in self.rows if counts[i]),
+                            key=lambda row: -row[2]))
+
+    def peak(self) -> int:
+        """The most articles one county contributed in one year: the full length of a chart bar."""
+        return max((n for _, _, counts in self.rows for n in counts), default=0) or 1

@@ -1,14 +1,20 @@
 """PDF rendering with WeasyPrint: the only module that imports it (it costs ~0.4 s to import).
 
-One :class:`PdfRenderer` is reused for every document of a build: WeasyPrint's FontConfiguration
-is expensive to rebuild and grows memory when recreated per document. Output is reproducible:
-dates come from the issue's <meta name="dcterms.*">, never from the clock.
+One :class:`PdfRenderer` is reused for every document a process renders: WeasyPrint's
+FontConfiguration is expensive to rebuild and grows memory when recreated per document. PDF jobs
+run through a ``concurrent.futures.Executor``; :func:`render_job` is the unit of work, so a pool of
+local processes today (or a remote farm later) only has to call it. Output is reproducible: dates
+come from the issue's <meta name="dcterms.*">, never from the clock.
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import multiprocessing
+from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 from liandong.errors import LiandongError, Location, Problem
 
@@ -47,13 +53,49 @@ class PdfRenderer:
         logger.setLevel(logging.WARNING)
         logger.propagate = False
 
-    def render(self, html: str, base_url: Path, dest: Path, variant: str | None, source: Path) -> int:
-        """Write one PDF; returns its page count."""
+    def render(self, html: str, base_url: str, variant: str | None, source: Path) -> bytes:
+        """One PDF as bytes; a glyph missing from every font is an error naming the source file."""
         self.watcher.messages.clear()
-        document = self._weasyprint.HTML(string=html, base_url=str(base_url)).render(font_config=self.font_config)
+        fetcher = site_only_fetcher(Path(base_url).resolve())
+        document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
+            font_config=self.font_config)
         if self.watcher.messages:
             raise LiandongError(Problem(Location(source), "PDF 中有字体缺字，会印成方框：" + self.watcher.messages[0]))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        options = {"pdf_variant": variant} if variant else {}
-        document.write_pdf(dest, uncompressed_pdf=False, **options)
-        return len(document.pages)
+        return document.write_pdf(**({"pdf_variant": variant} if variant else {}))
+
+
+def site_only_fetcher(root: Path):
+    """A WeasyPrint fetcher that reads only files inside the site folder, whatever the HTML asks for:
+    no network (readers' intranets, and no tracking), no /etc/passwd."""
+    from weasyprint.urls import URLFetcher
+
+    class SiteOnlyFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            target = Path(unquote(urlsplit(url).path)).resolve() if url.lower().startswith("file:") else None
+            if target is None or root not in target.parents:
+                raise ValueError(f"refused to load {url}: only files inside the site folder may be read")
+            return super().fetch(url, headers)
+
+    return SiteOnlyFetcher(allowed_protocols={"file"})
+
+
+_process_renderer: PdfRenderer | None = None  # one per worker process, made on its first job
+
+
+def render_job(html: str, base_url: str, variant: str | None, source: Path) -> bytes:
+    """Render one PDF in whatever process runs it, reusing that process's renderer."""
+    global _process_renderer
+    if _process_renderer is None:
+        # Without HarfBuzz subsetting WeasyPrint falls back to fontTools, which stamps fonts with the
+        # current time unless SOURCE_DATE_EPOCH is set: pin it so PDFs stay reproducible either way.
+        os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
+        _process_renderer = PdfRenderer()
+    return _process_renderer.render(html, base_url, variant, source)
+
+
+def process_pool(workers: int) -> Executor:
+    """Worker processes for PDFs. forkserver starts them from a clean process, which is safe even
+    when the caller runs threads (``liandong serve``)."""
+    context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
+                                          else "spawn")
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context)

@@ -6,29 +6,35 @@ checked against them before anything is rendered.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
-import jinja2
-
-from liandong.config import SiteConfig, _display_path
+from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import Problem
 from liandong.fonts import FontStack, config_line_roles, issue_line_roles, missing_characters
 from liandong.model import Archive, Issue
+from liandong.sources import read_source
 from liandong.routes import Page, issue_pdf_name, issue_pdf_path, volume_pdf_name, volume_pdf_path
-from liandong.templates import render_page
 
 LATIN_FACE = "Liberation Serif"  # Times-compatible digits and Latin letters (GB/T 9704 practice)
 
 
-@dataclass(frozen=True)
-class PrintJob:
-    """One PDF to make: where it goes, its print HTML, and the file its errors point at."""
+def plan_prints(archive: Archive, config: SiteConfig, only: list[Issue] | None = None) -> list[Page]:
+    """A PDF per issue and, when enabled, a 合订本 per year (oldest issue first).
 
-    dest: str  # under build/
-    html: str
-    source: Path
-    download_name: str
+    ``context["source"]`` is the file a rendering error should point at.
+    """
+    prints = []
+    for issue in only if only is not None else archive.issues:
+        prints.append(Page(issue_pdf_path(issue), "print/issue.html",
+                           {"issue": issue, "source": issue.path, "title": issue_pdf_name(config, issue)},
+                           deps=(issue.digest,)))
+    if only is None and config.pdf.volumes:
+        for year, issues in archive.years():
+            prints.append(Page(volume_pdf_path(year), "print/volume.html",
+                               {"year": year, "issues": issues[::-1], "source": _display_path(config.content_dir / str(year)),
+                                "title": volume_pdf_name(config, year)},
+                               deps=tuple(issue.digest for issue in issues)))
+    return prints
 
 
 def font_css(stacks: dict[str, FontStack], config: SiteConfig) -> str:
@@ -49,29 +55,32 @@ def font_css(stacks: dict[str, FontStack], config: SiteConfig) -> str:
     return "\n".join(rules)
 
 
-def font_problems(archive: Archive, config: SiteConfig, stacks: dict[str, FontStack]) -> list[Problem]:
-    """Characters of site.yaml and of every issue that their fonts cannot draw."""
-    text = config.config_path.read_text(encoding="utf-8-sig")
-    problems = missing_characters(_display_path(config.config_path), config_line_roles(text), stacks)
+def font_check_key(css: str, issue: Issue) -> str:
+    """The font check of an issue holds as long as its text and the fonts (in css) are unchanged."""
+    return content_digest("fonts", css, issue.digest)
+
+
+def site_font_check_key(css: str, config: SiteConfig) -> str:
+    return content_digest("fonts", css, config.digest)
+
+
+def font_problems(archive: Archive, config: SiteConfig, stacks: dict[str, FontStack],
+                  skip: set[str] | None = None, css: str = "") -> list[Problem]:
+    """Characters of site.yaml and of every issue that their fonts cannot draw.
+
+    Issues whose key is in ``skip`` passed this check before with the same text and fonts.
+    """
+    display = _display_path(config.config_path)
+    problems: list[Problem] = []
+    if not (skip and site_font_check_key(css, config) in skip):
+        site_yaml, problems = read_source(config.config_path, display)
+        if site_yaml is not None:
+            problems = missing_characters(display, config_line_roles(site_yaml.text), stacks)
     for issue in archive.issues:
-        source = issue.path.read_text(encoding="utf-8-sig").replace("\r\n", "\n")
-        problems += missing_characters(issue.path, issue_line_roles(source), stacks)
+        if skip and font_check_key(css, issue) in skip:
+            continue
+        source, unreadable = read_source(issue.path, issue.path)
+        problems += unreadable
+        if source is not None:
+            problems += missing_characters(issue.path, issue_line_roles(source.text), stacks)
     return problems
-
-
-def print_jobs(archive: Archive, config: SiteConfig, env: jinja2.Environment, css: str,
-               only: list[Issue] | None = None) -> list[PrintJob]:
-    """A PDF per issue and, when enabled, a 合订本 per year (oldest issue first)."""
-    jobs = []
-    for issue in only if only is not None else archive.issues:
-        page = Page(issue_pdf_path(issue), "print/issue.html", {"issue": issue})
-        html = render_page(env, page, config, archive, {"font_css": css})
-        jobs.append(PrintJob(page.dest, html, issue.path, issue_pdf_name(config, issue)))
-    if only is None and config.pdf.volumes:
-        for year, issues in archive.years():
-            page = Page(volume_pdf_path(year), "print/volume.html", {"year": year, "issues": issues[::-1]})
-            html = render_page(env, page, config, archive, {"font_css": css})
-            jobs.append(PrintJob(page.dest, html, _display_path(config.content_dir / str(year)),
-                                 volume_pdf_name(config, year)))
-    return jobs
-

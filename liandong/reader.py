@@ -6,18 +6,24 @@ article. Problems carry the file and line; the caller decides whether they stop 
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
+import threading
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Mapping
+from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
-from pypinyin import lazy_pinyin
 
 from liandong import schema as s
-from liandong.config import SiteConfig, _display_path, freeze_distribution
+from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
-from liandong.markdown import make_parser, render_article, split_sections
+from liandong.markdown import MEDIA_SCHEME, ImageRef, make_parser, render_article, split_sections
 from liandong.model import Archive, Article, County, Issue
+from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
 ARTICLE_SCHEMA = s.Mapping((
@@ -57,13 +63,31 @@ def split_front_matter(text: str, path: Path) -> tuple[FrontMatter | None, Probl
     return None, Problem(Location(path, 1), "期号信息（front matter）缺少结尾的“---”行")
 
 
-def load_archive(config: SiteConfig) -> tuple[Archive, list[Problem]]:
-    """Every issue under content/, plus the problems found in them and across them."""
-    parser = make_parser()
-    issues: list[Issue] = []
-    problems: list[Problem] = []
+def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
+                 county_names: dict[str, CountyName] | None = None) -> tuple[Archive, list[Problem]]:
+    """Every issue under content/, plus the problems found in them and across them.
+
+    ``known`` maps digests to issues parsed by an earlier build: a file whose bytes (and the
+    settings it depends on) are unchanged is not parsed again. ``county_names`` caches the pinyin
+    of county names (pypinyin takes half a second to import); new names are added to it.
+    """
+    problems: list[Problem] = list(config.warnings)
+    slots: list[Issue | tuple[Path, bytes, str] | None] = []
     for path in issue_files(config.content_dir):
-        issue, found = read_issue(path, config, parser)
+        data, found = read_bytes(path, _display_path(path))
+        problems += found
+        if data is None:
+            continue
+        digest = content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
+        slots.append((known or {}).get(digest) or (path, data, digest))
+    pending = [slot for slot in slots if isinstance(slot, tuple)]
+    parsed = iter(parse_all(pending, config))
+    issues: list[Issue] = []
+    for slot in slots:
+        if isinstance(slot, tuple):
+            issue, found = next(parsed)
+        else:
+            issue, found = slot, list(slot.warnings)
         problems += found
         if issue is not None:
             issues.append(issue)
@@ -71,8 +95,31 @@ def load_archive(config: SiteConfig) -> tuple[Archive, list[Problem]]:
         problems.append(Problem(Location(_display_path(config.content_dir)), "content 目录中没有任何期刊文件"))
     problems += numbering_problems(issues)
     archive = Archive(issues)
-    archive.counties = group_counties(archive)
+    archive.counties = group_counties(archive, {} if county_names is None else county_names)
     return archive, problems
+
+
+PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more than it saves
+
+
+def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
+    """Parse issue files, on all cores when there are many (a cold build of a large archive)."""
+    workers = os.cpu_count() or 1
+    if len(pending) < PARALLEL_PARSE_FROM or workers < 2:
+        return parse_chunk(pending, config)
+    chunks = [pending[index::workers * 4] for index in range(workers * 4)]
+    method = "fork" if threading.active_count() == 1 else "forkserver"  # fork is unsafe beside threads
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+        results = list(pool.map(parse_chunk, chunks, [config] * len(chunks)))
+    ordered: list = [None] * len(pending)
+    for index, chunk in enumerate(results):
+        ordered[index::workers * 4] = chunk
+    return ordered
+
+
+def parse_chunk(items: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
+    parser = make_parser()
+    return [read_issue(path, data, digest, config, parser) for path, data, digest in items]
 
 
 def issue_files(content_dir: Path) -> list[Path]:
@@ -83,24 +130,24 @@ def issue_files(content_dir: Path) -> list[Path]:
                   if not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
 
 
-def read_issue(path: Path, config: SiteConfig, parser: MarkdownIt) -> tuple[Issue | None, list[Problem]]:
+def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
+               parser: MarkdownIt) -> tuple[Issue | None, list[Problem]]:
     display = _display_path(path)
     place = _year_and_number_from_path(path, config.content_dir)
     if isinstance(place, Problem):
         return None, [place]
-    try:
-        text = path.read_bytes().decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        return None, [Problem(Location(display), f"文件不是 UTF-8 编码（第 {exc.start} 字节无法解码），请另存为 UTF-8")]
-    front, problem = split_front_matter(text.replace("\r\n", "\n").replace("\r", "\n"), display)
+    source, problems = decode_source(data, display)
+    if source is None:
+        return None, problems
+    front, problem = split_front_matter(source.text, display)
     if problem:
-        return None, [problem]
+        return None, problems + [problem]
     parsed = parse_yaml(front.yaml_text, display, first_line=2)
     if parsed.problems:
-        return None, parsed.problems
+        return None, problems + parsed.problems
     validator = s.Validator(parsed.source)
     values = validator.mapping(parsed.data, ISSUE_SCHEMA, what="期号信息")
-    problems = validator.problems
+    problems += validator.problems
     year, number = place
     at = parsed.source.at
     if "date" in values and values["date"].year != year:
@@ -115,21 +162,67 @@ def read_issue(path: Path, config: SiteConfig, parser: MarkdownIt) -> tuple[Issu
     if declared is not None and len(declared) != len(sections):
         problems.append(Problem(at("articles"), f"articles 列出 {len(declared)} 篇文章，"
                                                 f"但正文中有 {len(sections)} 个“# ”标题"))
-    if problems or declared is None:
+    if any(p.is_error for p in problems) or declared is None:
         return None, problems
     articles = []
     for number_in_issue, (meta, section) in enumerate(zip(declared, sections), start=1):
         anchor = f"article-{number_in_issue}"
-        html, plain = render_article(parser, section.source, anchor)
+        html, plain, images = render_article(parser, section.source, anchor)
+        first_line = front.body_line + section.line + 1
+        html, media, found = resolve_images(html, images, path, config.content_dir, display, first_line)
+        problems += found
         articles.append(Article(number_in_issue, section.title, meta["county"], meta.get("contributor"),
-                                html, plain, front.body_line + section.line))
+                                html, plain, front.body_line + section.line, media))
+    if any(p.is_error for p in problems):
+        return None, problems
     distribution = values.get("distribution")
     issue = Issue(
         path=display, year=year, number=values["issue"], total=values["total"], date=values["date"],
         editor=values.get("editor", config.editor), articles=tuple(articles),
         distribution=freeze_distribution(distribution) if distribution else config.distribution,
+        digest=digest,
+        encoding=source.encoding,
+        warnings=tuple(problems),
     )
-    return issue, []
+    return issue, problems
+
+
+def resolve_images(html: str, images: list[ImageRef], issue_path: Path, content_dir: Path, display: Path,
+                   first_line: int) -> tuple[str, tuple[str, ...], list[Problem]]:
+    """Check each image reference and point it at its file under content/.
+
+    Images must be files inside content/ (readers have no internet, and nothing may be read from
+    outside the site): web addresses, data: URIs, absolute paths and ``..`` escapes are refused.
+    """
+    media, problems = [], []
+    for index, image in enumerate(images):
+        where = Location(display, first_line + image.line)
+        target = _image_target(image.src, issue_path, content_dir)
+        if isinstance(target, str):
+            problems.append(Problem(where, f"图片“{image.src}”{target}"))
+            continue
+        relative = target.relative_to(content_dir.resolve()).as_posix()
+        media.append(relative)
+        html = html.replace(f'src="{MEDIA_SCHEME}{index}"', f'src="{MEDIA_SCHEME}{quote(relative)}"', 1)
+    return html, tuple(media), problems
+
+
+def _image_target(src: str, issue_path: Path, content_dir: Path) -> Path | str:
+    """The image file, or why the reference is refused."""
+    reference = unquote(src.strip())
+    if not reference:
+        return "没有填写图片路径"
+    if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", reference) or reference.startswith("//"):
+        return "不在站点内：图片须放在 content/ 目录中，用相对路径引用（内网读者无法加载外部图片）"
+    if reference.startswith(("/", "\\")) or "\\" in reference:
+        return "不能用绝对路径，请用相对于本期文件的路径"
+    target = (issue_path.parent / reference).resolve()
+    root = content_dir.resolve()
+    if root not in target.parents:
+        return "指向 content/ 目录之外，不允许引用站点以外的文件"
+    if not target.is_file():
+        return "不存在"
+    return target
 
 
 def _year_and_number_from_path(path: Path, content_dir: Path) -> tuple[int, int] | Problem:
@@ -169,30 +262,46 @@ def numbering_problems(issues: list[Issue]) -> list[Problem]:
     return problems
 
 
+@dataclass(frozen=True)
+class CountyName:
+    """How a county name sorts (by pinyin) and the ASCII address it gets."""
+
+    sort_key: tuple[str, ...]
+    slug: str
+
+
+def county_name(name: str) -> CountyName:
+    from pypinyin import lazy_pinyin  # imported only when a new county name appears
+
+    words = []
+    for part in ADMIN_UNIT.findall(name):
+        cleaned = re.sub(r"[^a-z0-9]+", "", "".join(lazy_pinyin(part)).lower())
+        if cleaned:
+            words.append(cleaned)
+    return CountyName(tuple(lazy_pinyin(name)), "-".join(words) or "unit")
+
+
 def county_slug(name: str) -> str:
     """A readable ASCII path segment for a county (株洲市炎陵县 → zhuzhoushi-yanlingxian).
 
     Pinyin keeps addresses typeable and safe on intranet servers that mishandle non-ASCII paths.
     One word per administrative level, so the slug reads like the name.
     """
-    words = []
-    for part in ADMIN_UNIT.findall(name):
-        syllables = "".join(lazy_pinyin(part))
-        cleaned = re.sub(r"[^a-z0-9]+", "", syllables.lower())
-        if cleaned:
-            words.append(cleaned)
-    return "-".join(words) or "unit"
+    return county_name(name).slug
 
 
-def group_counties(archive: Archive) -> list[County]:
+def group_counties(archive: Archive, names: dict[str, CountyName]) -> list[County]:
     """Counties sorted by name in pinyin order; slugs made unique in that order."""
     entries: dict[str, list] = {}
     for issue in archive.issues:
         for article in issue.articles:
             entries.setdefault(article.county, []).append((issue, article))
+    for name in entries:
+        if name not in names:
+            names[name] = county_name(name)
     counties, used = [], set()
-    for name in sorted(entries, key=lambda n: (lazy_pinyin(n), n)):
-        slug = base = county_slug(name)
+    for name in sorted(entries, key=lambda n: (names[n].sort_key, n)):
+        slug = base = names[name].slug
         suffix = 2
         while slug in used:
             slug, suffix = f"{base}-{suffix}", suffix + 1

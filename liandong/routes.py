@@ -1,8 +1,12 @@
-"""Every page the archive has, where it is written and what its template gets.
+"""Every output the archive has: where it is written, what its template gets, what it depends on.
 
 All addresses are decided here. Links in pages are relative (``root`` climbs back to the site
 root), so build/ works under any sub-path and straight from disk; they point at ``index.html``
 explicitly because browsers do not open a folder's index from file://.
+
+Each page receives exactly the data it shows, and lists that data's fingerprints in ``deps``;
+the cache re-renders a page only when its deps (or the templates, or site.yaml) change. Pages that
+show one issue therefore get neighbours as :class:`NavLink`, not whole issues.
 """
 
 from __future__ import annotations
@@ -11,7 +15,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liandong.config import SiteConfig
-from liandong.model import Archive, Issue
+from liandong.model import Archive, CountyFigures, Issue, NavLink
+
+
+@dataclass(frozen=True)
+class Page:
+    dest: str  # path under build/, e.g. "2025/12/index.html"
+    template: str
+    context: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None  # site-relative address for the sitemap ("" is the home page); None: not listed
+    deps: tuple = ()  # fingerprints of everything in context
 
 
 def issue_pdf_path(issue: Issue) -> str:
@@ -30,44 +43,57 @@ def volume_pdf_name(config: SiteConfig, year: int) -> str:
     return f"{config.title}{year}年合订本.pdf"
 
 
-@dataclass(frozen=True)
-class Page:
-    dest: str  # path under build/, e.g. "2025/12/index.html"
-    template: str
-    context: dict[str, Any] = field(default_factory=dict)
-    url: str = ""  # site-relative address for the sitemap ("" is the home page)
-    in_sitemap: bool = True
-
-
-def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
-    """The pages of the archive, in a fixed order (so output and logs are deterministic).
-
-    With ``pdf``, issue and year pages get ``pdf`` = (file name, download name) to link to.
-    """
-    pages = [Page("index.html", "home.html", {"latest": archive.latest}, url="")]
-    for year, issues in archive.years():
-        volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if pdf and config.pdf.volumes else None
-        pages.append(Page(f"{year}/index.html", "year.html", {"year": year, "issues": issues, "pdf": volume},
-                          url=f"{year}/"))
-    for issue in archive.issues:
-        older, newer = archive.neighbours(issue)
-        issue_pdf = pdf_link(issue_pdf_path(issue), issue_pdf_name(config, issue)) if pdf else None
-        pages.append(Page(f"{issue.url}index.html", "issue.html",
-                          {"issue": issue, "older": older, "newer": newer, "pdf": issue_pdf}, url=issue.url))
-    pages.append(Page("counties/index.html", "counties.html", {}, url="counties/"))
-    for county in archive.counties:
-        pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url))
-    pages.append(Page("search/index.html", "search.html", {}, url="search/", in_sitemap=False))
-    pages.append(Page("404.html", "404.html", {}, in_sitemap=False))
-    feed_pages = [page for page in pages if page.in_sitemap]
-    pages.append(Page("feed.xml", "feed.xml", {}, in_sitemap=False))
-    pages.append(Page("sitemap.xml", "sitemap.xml", {"pages": feed_pages}, in_sitemap=False))
-    return pages
-
-
 def pdf_link(dest: str, download_name: str) -> dict[str, str]:
     """The PDF's file name relative to the page beside it, and the name offered on download."""
     return {"href": dest.rsplit("/", 1)[1], "download": download_name}
+
+
+def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
+    """The pages of the archive, in a fixed order (so output and logs are deterministic)."""
+    digests = tuple(issue.digest for issue in archive.issues)
+    years = archive.years()
+    figures = archive.figures()
+    pages = [Page("index.html", "home.html", {"latest": archive.latest, "years": years}, url="", deps=digests)]
+    for year, issues in years:
+        volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if pdf and config.pdf.volumes else None
+        contributed = figures.in_year(year)
+        pages.append(Page(f"{year}/index.html", "year.html",
+                          {"year": year, "issues": issues, "pdf": volume, "contributed": contributed},
+                          url=f"{year}/", deps=(tuple(i.digest for i in issues), volume, contributed)))
+    for issue in archive.issues:
+        pages.append(issue_page(archive, config, issue, pdf))
+    counties = [(county.name, county.slug, len(county.entries)) for county in archive.counties]
+    pages.append(Page("counties/index.html", "counties.html", {"counties": archive.counties, "figures": figures},
+                      url="counties/", deps=(tuple(counties), figures)))
+    for county in archive.counties:
+        pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url,
+                          deps=(county.name, county.slug, tuple(i.digest for i, _ in county.entries))))
+    pages.append(search_page(figures))
+    pages.append(Page("404.html", "404.html"))
+    feed_issues = archive.issues[:50]
+    pages.append(Page("feed.xml", "feed.xml", {"issues": feed_issues, "latest": archive.latest},
+                      deps=tuple(i.digest for i in feed_issues)))
+    listed = [(p.url, p.context.get("issue").date.isoformat() if "issue" in p.context else None)
+              for p in pages if p.url is not None]
+    pages.append(Page("sitemap.xml", "sitemap.xml", {"entries": listed}, deps=tuple(listed)))
+    return pages
+
+
+def issue_page(archive: Archive, config: SiteConfig, issue: Issue, pdf: bool) -> Page:
+    older, newer = (NavLink.to(neighbour) for neighbour in archive.neighbours(issue))
+    county_urls = {article.county: archive.county(article.county).url for article in issue.articles}
+    issue_pdf = pdf_link(issue_pdf_path(issue), issue_pdf_name(config, issue)) if pdf else None
+    context = {"issue": issue, "older": older, "newer": newer, "county_urls": county_urls, "pdf": issue_pdf}
+    return Page(f"{issue.url}index.html", "issue.html", context, url=issue.url,
+                deps=(issue.digest, older, newer, tuple(sorted(county_urls.items())), issue_pdf))
+
+
+def search_page(figures: CountyFigures) -> Page:
+    """The full-text search page: its filters list the years and counties, with their counts."""
+    years = tuple(zip(figures.years, figures.year_totals()))
+    counties = tuple((name, sum(counts)) for name, _, counts in figures.rows)
+    context = {"search_years": years, "search_counties": counties, "article_total": figures.total()}
+    return Page("search/index.html", "search.html", context, deps=(years, counties))
 
 
 def root_prefix(dest: str) -> str:

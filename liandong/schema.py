@@ -21,9 +21,14 @@ class Invalid(Exception):
     """A value of the wrong kind; the message says, in Chinese, what was expected."""
 
 
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+
+
 def text(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise Invalid("应为非空文本")
+    if CONTROL.search(value):
+        raise Invalid(f"含有不可见的控制字符 U+{ord(CONTROL.search(value).group()):04X}")
     return value.strip()
 
 

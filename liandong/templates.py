@@ -13,8 +13,8 @@ from markupsafe import Markup, escape
 
 from liandong.chinese import chinese_date, compress_punctuation, spaced_name
 from liandong.config import SiteConfig, _display_path
+from liandong.markdown import MEDIA_SCHEME
 from liandong.errors import LiandongError, Location, Problem
-from liandong.model import Archive
 from liandong.routes import Page, root_prefix
 
 
@@ -31,11 +31,12 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
     env.filters["chinese_date"] = chinese_date
     env.filters["halt"] = lambda text: Markup(compress_punctuation(str(escape(text))))
     env.filters["halt_html"] = lambda html: Markup(compress_punctuation(str(html)))
+    env.filters["with_media"] = lambda html, prefix: Markup(str(html).replace(
+        f'src="{MEDIA_SCHEME}', f'src="{escape(prefix)}'))
     return env
 
 
-def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive: Archive,
-                extra: dict | None = None) -> str:
+def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, extra: dict | None = None) -> str:
     """Render one page; any template failure becomes a Chinese error naming template file and line."""
     root = root_prefix(page.dest)
 
@@ -43,8 +44,7 @@ def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, archive
         """A relative link to a site-relative address; folders get their index.html."""
         return root + url + ("index.html" if url == "" or url.endswith("/") else "")
 
-    context = {"site": config, "archive": archive, "root": root, "href": href, "page": page, **page.context,
-               **(extra or {})}
+    context = {"site": config, "root": root, "href": href, "page": page, **page.context, **(extra or {})}
     try:
         return env.get_template(page.template).render(context)
     except jinja2.TemplateSyntaxError as exc:

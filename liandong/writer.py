@@ -1,9 +1,12 @@
 """The only module that writes the output folder, and it does so atomically.
 
 A build is written into a staging folder beside build/ and swapped in only when complete, so a
-failed or interrupted build leaves the previous build/ exactly as it was. A folder is only ever
-replaced if it is empty or carries the marker of an earlier liandong build, so a mistyped
-``--out`` can never wipe an editor's files.
+failed or interrupted build leaves the previous build/ exactly as it was. For an incremental build
+the staging folder starts as hard links to the previous tree (no data copied), and every file that
+changes is unlinked before it is written, so the previous tree is never modified in place.
+
+A folder is only ever replaced if it is empty or carries the marker of an earlier liandong build,
+so a mistyped ``--out`` can never wipe an editor's files.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from liandong.config import _display_path
 from liandong.errors import LiandongError, Location, Problem
 
 MARKER = ".liandong-build"
+MARKER_TEXT = "此目录由 liandong 生成，每次构建都会整体替换。\n"
 
 
 def check_replaceable(out_dir: Path) -> None:
@@ -29,20 +33,41 @@ def check_replaceable(out_dir: Path) -> None:
 
 
 @contextmanager
-def staging(out_dir: Path) -> Iterator[Path]:
-    """A fresh folder beside out_dir; swapped in on success, removed on any failure."""
+def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
+    """A folder beside out_dir (a hard-linked copy of it with ``reuse``); swapped in on success,
+    removed on any failure, Ctrl-C included."""
     check_replaceable(out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
     try:
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-staging-", dir=out_dir.parent))
     except OSError as exc:
-        raise LiandongError(Problem(Location(_display_path(out_dir.parent)), f"无法在此目录中写入：{exc.strerror}")) from exc
+        raise LiandongError(Problem(Location(_display_path(out_dir.parent)),
+                                    f"无法在此目录中写入：{exc.strerror}")) from exc
     try:
-        (stage / MARKER).write_text("此目录由 liandong 生成，每次构建都会整体替换。\n", encoding="utf-8")
+        if reuse and out_dir.is_dir():
+            link_tree(out_dir, stage)
+        if not (stage / MARKER).exists():
+            (stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield stage
         swap_in(stage, out_dir)
+    except OSError as exc:
+        where = Location(_display_path(Path(exc.filename) if exc.filename else out_dir))
+        raise LiandongError(Problem(where, f"无法写入输出（{exc.strerror or exc}），原有输出保持不变；"
+                                           "请检查目录权限和磁盘空间")) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+
+
+def link_tree(source: Path, target: Path) -> None:
+    """Mirror source into target with hard links (copies where links are not possible)."""
+    for folder, dirs, files in os.walk(source):
+        relative = Path(folder).relative_to(source)
+        (target / relative).mkdir(parents=True, exist_ok=True)
+        for name in files:
+            try:
+                os.link(Path(folder) / name, target / relative / name)
+            except OSError:
+                shutil.copyfile(Path(folder) / name, target / relative / name)
 
 
 def swap_in(stage: Path, out_dir: Path) -> None:
@@ -62,13 +87,27 @@ def swap_in(stage: Path, out_dir: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
 
 
-def write_text(stage: Path, dest: str, content: str) -> None:
+def write_file(stage: Path, dest: str, content: bytes | str) -> None:
+    """Write one output; unlink first so a hard link shared with the live tree is never changed."""
     path = stage / dest
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content.encode("utf-8"))
+    path.unlink(missing_ok=True)
+    path.write_bytes(content.encode("utf-8") if isinstance(content, str) else content)
 
 
-def copy_tree(source: Path, target: Path) -> None:
-    """Copy static assets; file times are not preserved, so output depends on content only."""
-    if source.is_dir():
-        shutil.copytree(source, target, copy_function=shutil.copyfile, dirs_exist_ok=True)
+def remove_file(stage: Path, dest: str) -> None:
+    """Delete an output the site no longer has, and folders it leaves empty."""
+    path = stage / dest
+    path.unlink(missing_ok=True)
+    for parent in path.parents:
+        if parent == stage or any(parent.iterdir()):
+            break
+        parent.rmdir()
+
+
+def static_files(source: Path) -> dict[str, bytes]:
+    """Assets under templates/static, as ``static/...`` outputs."""
+    if not source.is_dir():
+        return {}
+    return {f"static/{path.relative_to(source).as_posix()}": path.read_bytes()
+            for path in sorted(source.rglob("*")) if path.is_file()}

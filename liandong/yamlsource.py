@@ -43,7 +43,12 @@ class ParsedYaml:
 def parse_yaml(text: str, path: Path, first_line: int = 1) -> ParsedYaml:
     """Parse one YAML document; ``first_line`` is the file line where ``text`` starts."""
     source = SourceMap(path, fallback_line=first_line)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)  # checks for unprintable characters right away
+    except yaml.reader.ReaderError as exc:
+        line = first_line + text[:exc.position].count("\n")
+        return ParsedYaml(None, source, [Problem(Location(path, line),
+                                                 f"含有不允许的控制字符 U+{exc.character:04X}，请删除")])
     try:
         node = loader.get_single_node()
         data = loader.construct_document(node) if node is not None else None

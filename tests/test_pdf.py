@@ -243,3 +243,14 @@ def test_yearly_volume_has_cover_contents_and_bookmarks(built_site):
             assert re.search(rf"{title}（总第[^）]+期）\s*\.+\s*{page}\b", contents), (title, page)
     html = (built_site / "2025/index.html").read_text(encoding="utf-8")
     assert 'download="联络动态2025年合订本.pdf"' in html
+
+
+def test_copies_and_arabic_total_numbers_are_site_options(site):
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "copies: 300\ntotal_numerals: arabic\n", encoding="utf-8")
+    build(site)
+    pdf = site / "build" / ISSUE_PDF
+    assert "第12期（总第739期）" in squeeze(pdf_text(pdf, 1, 1))
+    last = len(PdfReader(pdf).pages)
+    assert "（共印300份）" in squeeze(pdf_text(pdf, last, last))
+    assert "第12期（总第739期）" in (site / "build/2025/12/index.html").read_text(encoding="utf-8")

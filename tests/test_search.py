@@ -83,6 +83,36 @@ def test_without_the_extended_binary_the_build_stops_and_keeps_the_old_output(si
     assert (site / "build/pagefind/pagefind-entry.json").read_bytes() == before
 
 
+def test_pagefind_runs_only_when_an_article_changes(site, monkeypatch):
+    import liandong.search
+
+    first = build(site, pdf=False)
+    assert "pagefind/pagefind-entry.json" in first.written
+    before = {p.name for p in (site / "build/pagefind/fragment").iterdir()}
+
+    async def must_not_run(*args):
+        raise AssertionError("Pagefind ran although no article changed")
+
+    real_write = liandong.search._write
+    monkeypatch.setattr(liandong.search, "_write", must_not_run)
+    assert not [dest for dest in build(site, pdf=False).written if dest.startswith("pagefind/")]
+    monkeypatch.setattr(liandong.search, "_write", real_write)
+
+    # site.yaml is part of every issue's digest, so Pagefind runs again, but writes the same files
+    config = site / "site.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("联络动态", "联络动态试刊"), encoding="utf-8")
+    assert not [dest for dest in build(site, pdf=False).written if dest.startswith("pagefind/")]
+    issue = site / "content/2024/36.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("每周三晚", "每周三、周五晚"), encoding="utf-8")
+    report = build(site, pdf=False)
+    assert "pagefind/pagefind-entry.json" in report.written
+    after = {p.name for p in (site / "build/pagefind/fragment").iterdir()}
+    assert len(after) == len(before) and len(after - before) == 1  # the edited article's fragment only
+    assert any(dest.startswith("pagefind/fragment/") for dest in report.removed)
+    cached = list((site / ".liandong-cache/search").iterdir())
+    assert len(cached) == 1  # the index of the old text is dropped
+
+
 def test_a_pagefind_elsewhere_is_never_used(site, monkeypatch):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
     build(site, pdf=False)

@@ -1,0 +1,87 @@
+"""``liandong check``: everything ``build`` would refuse, plus copy-editing, without writing a file.
+
+It reports every problem at once: site.yaml, every issue's front matter and sections, numbering
+across issues, characters the print fonts lack, and the copy-editing rules of liandong.lint.
+``fix_site`` applies the safe fixes in place (and converts GBK files to UTF-8), after backing each
+changed file up.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from liandong.config import _display_path, load_config
+from liandong.errors import LiandongError, Problem
+from liandong.fonts import issue_line_roles, missing_characters, resolve_stacks
+from liandong.lint import fix_text, lint_problems
+from liandong.reader import issue_files, load_archive, split_front_matter
+from liandong.sources import read_source
+from liandong.yamlsource import parse_yaml
+
+
+def check_site(site_dir: Path) -> list[Problem]:
+    """Every problem of the site, errors first, each with file and line."""
+    try:
+        config = load_config(site_dir)
+    except LiandongError as error:
+        return error.problems
+    archive, problems = load_archive(config)
+    stacks, font_setup = resolve_stacks(config)
+    problems += font_setup
+    for path in issue_files(config.content_dir):
+        display = _display_path(path)
+        source, _ = read_source(path, display)  # unreadable files were reported by load_archive
+        if source is None:
+            continue
+        if not any(p.is_error for p in font_setup):
+            problems += missing_characters(display, issue_line_roles(source.text), stacks)
+        problems += lint_problems(source.text, display)
+        problems += missing_contributors(source.text, display)
+    return sorted(problems, key=lambda p: (not p.is_error, p.location))
+
+
+def missing_contributors(text: str, display: Path) -> list[Problem]:
+    """An article listed without a contributor prints no 供稿 line: worth a warning."""
+    front, problem = split_front_matter(text, display)
+    if problem:
+        return []
+    parsed = parse_yaml(front.yaml_text, display, first_line=2)
+    articles = parsed.data.get("articles") if isinstance(parsed.data, dict) else None
+    if not isinstance(articles, list):
+        return []
+    return [Problem(parsed.source.at("articles", index), f"第 {index + 1} 篇文章没有填写供稿单位（contributor），"
+                    "印刷版将没有“（… 供稿）”一行", is_error=False)
+            for index, article in enumerate(articles)
+            if isinstance(article, dict) and not article.get("contributor")]
+
+
+def fix_site(site_dir: Path, now: dt.datetime | None = None) -> list[tuple[Path, int, Path]]:
+    """Apply the safe copy-editing fixes and convert GBK files to UTF-8.
+
+    Returns (file, fixes, backup) for each file changed. The original is copied under
+    .liandong-cache/backup/<time>/ first, and the new text is written to a temporary file and
+    renamed over the old one, so no text can be lost. Line endings are kept as they were.
+    """
+    stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    changed = []
+    for path in issue_files(site_dir / "content"):
+        raw = path.read_bytes()
+        source, _ = read_source(path, _display_path(path))
+        if source is None:
+            continue
+        fixed, count = fix_text(source.text)
+        count += source.dropped + (source.encoding != "utf-8" or raw.startswith(b"\xef\xbb\xbf"))
+        if not count:
+            continue
+        newline = "\r\n" if b"\r\n" in raw else "\n"
+        backup = site_dir / ".liandong-cache" / "backup" / stamp / path.relative_to(site_dir)
+        backup.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(path, backup)
+        temporary = path.with_name(f".{path.name}.fixing")
+        temporary.write_bytes(fixed.replace("\n", newline).encode("utf-8"))
+        os.replace(temporary, path)
+        changed.append((_display_path(path), count, _display_path(backup)))
+    return changed

@@ -1,0 +1,166 @@
+"""Copy-editing checks editors ask for, on the raw text of an issue file, with safe fixes.
+
+Rules (each a warning with file and line):
+- half-width punctuation , : ; ? ! ( ) next to Chinese text (fixable: to ，：；？！（）);
+- straight double quotes " in Chinese text (fixable: to “” in pairs);
+- stray spaces between Chinese characters, and full-width spaces pasted from Word at the start of
+  a paragraph (fixable: removed; article titles are left alone, they use a space on purpose);
+- unbalanced “” ‘’ 《》 （） within a paragraph;
+- placeholder text (待填写) left by ``liandong new``.
+
+markdown syntax, code, URLs and link targets are never touched. A fix is idempotent: running it
+twice changes nothing more.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from liandong.chinese import CJK
+from liandong.errors import Location, Problem
+
+HAN = f"[{CJK}]"
+HAN_OR_PUNCT = f"[{CJK}\u3001-\u3011\uff01-\uff1f“”‘’《》…—]"
+PROTECTED = re.compile(r"`[^`]*`|https?://\S+|mailto:\S+|\]\([^)]*\)|<[^>]*>|\[\^[^\]]*\]:?")
+HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+PUNCT_NEAR_HAN = re.compile(f"(?<={HAN_OR_PUNCT})[,:;?!]|[,:;?!](?={HAN})")
+PAREN_PAIR = re.compile(r"\(([^()\n]*)\)")
+STRAY_SPACE = re.compile(f"(?<={HAN_OR_PUNCT})[ \u3000\u00a0]+(?={HAN_OR_PUNCT})")
+LEADING_WIDE_SPACE = re.compile("^[\u3000]+")
+PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"))
+PLACEHOLDER = "待填写"
+
+
+@dataclass(frozen=True)
+class Finding:
+    line: int
+    message: str
+    fixable: bool
+
+
+def lint_text(text: str) -> list[Finding]:
+    return _process(text)[1]
+
+
+def fix_text(text: str) -> tuple[str, int]:
+    """The text with every fixable finding fixed, and how many were fixed."""
+    fixed, findings = _process(text, apply=True)
+    return fixed, sum(f.fixable for f in findings)
+
+
+def lint_problems(text: str, display: Path) -> list[Problem]:
+    return [Problem(Location(display, f.line), f.message, is_error=False) for f in lint_text(text)]
+
+
+def _process(text: str, apply: bool = False) -> tuple[str, list[Finding]]:
+    lines = text.split("\n")
+    findings: list[Finding] = []
+    body_start = _body_start(lines)
+    in_code = False
+    paragraph: list[tuple[int, str]] = []
+    placeholders = [index + 1 for index, line in enumerate(lines) if PLACEHOLDER in line]
+    if placeholders:
+        findings.append(Finding(placeholders[0], f"仍有“{PLACEHOLDER}”占位文字（共 {len(placeholders)} 行，"
+                                                 "这是第一处），请补全", False))
+    for index, line in enumerate(lines):
+        number = index + 1
+        if index < body_start:
+            continue
+        if line.lstrip().startswith(("```", "~~~")):
+            in_code = not in_code
+            continue
+        if in_code:
+            continue
+        if not line.strip():
+            findings += _balance(paragraph)
+            paragraph = []
+            continue
+        new_line, found = _check_line(line, number)
+        findings += found
+        if apply:
+            lines[index] = new_line
+        paragraph.append((number, new_line if apply else line))
+    findings += _balance(paragraph)
+    return "\n".join(lines), findings
+
+
+def _body_start(lines: list[str]) -> int:
+    if lines and lines[0].strip() == "---":
+        for index in range(1, len(lines)):
+            if lines[index].strip() == "---":
+                return index + 1
+    return 0
+
+
+def _check_line(line: str, number: int) -> tuple[str, list[Finding]]:
+    """Findings of one body line, and the line with the fixable ones fixed."""
+    is_title = line.startswith("# ")
+    findings: list[Finding] = []
+    pieces = []
+    position = 0
+    for match in PROTECTED.finditer(line):
+        pieces.append((line[position:match.start()], True))
+        pieces.append((match.group(), False))
+        position = match.end()
+    pieces.append((line[position:], True))
+    out = []
+    for text, checkable in pieces:
+        if checkable:
+            text = _fix_piece(text, number, is_title, findings)
+        out.append(text)
+    fixed = "".join(out)
+    if LEADING_WIDE_SPACE.match(fixed):
+        findings.append(Finding(number, "段首有全角空格（多为从 Word 粘贴），首行缩进由版式自动完成", True))
+        fixed = LEADING_WIDE_SPACE.sub("", fixed)
+    return fixed, findings
+
+
+def _fix_piece(text: str, number: int, is_title: bool, findings: list[Finding]) -> str:
+    def punct(match: re.Match) -> str:
+        mark = match.group()
+        findings.append(Finding(number, f"中文中使用了半角标点“{mark}”，应为全角“{HALF_TO_FULL[mark]}”", True))
+        return HALF_TO_FULL[mark]
+
+    def parens(match: re.Match) -> str:
+        start, end = match.span()
+        inner = match.group(1)
+        before, after = text[start - 1:start], text[end:end + 1]
+        if re.search(HAN, inner + before + after):
+            findings.append(Finding(number, f"中文中使用了半角括号“({inner})”，应为全角“（{inner}）”", True))
+            return f"（{inner}）"
+        return match.group()
+
+    text = PUNCT_NEAR_HAN.sub(punct, text)
+    text = PAREN_PAIR.sub(parens, text)
+    if '"' in text and re.search(HAN, text):
+        count = text.count('"')
+        if count % 2 == 0:
+            findings.append(Finding(number, "中文中使用了直引号“\"”，应为中文引号“”", True))
+            quotes = iter("“”" * (count // 2))
+            text = re.sub('"', lambda m: next(quotes), text)
+        else:
+            findings.append(Finding(number, "中文中使用了直引号“\"”且个数为单数，请手工改为中文引号“”", False))
+    if not is_title:
+        def space(match: re.Match) -> str:
+            findings.append(Finding(number, f"中文之间有多余的空格（“{_around(text, match)}”）", True))
+            return ""
+        text = STRAY_SPACE.sub(space, text)
+    return text
+
+
+def _around(text: str, match: re.Match) -> str:
+    return text[max(0, match.start() - 4):match.end() + 4]
+
+
+def _balance(paragraph: list[tuple[int, str]]) -> list[Finding]:
+    if not paragraph:
+        return []
+    text = "".join(line for _, line in paragraph)
+    problems = []
+    for opening, closing in PAIRS:
+        if text.count(opening) != text.count(closing):
+            problems.append(Finding(paragraph[0][0], f"本段 {opening} 与 {closing} 不成对"
+                                    f"（{text.count(opening)} 个 {opening}，{text.count(closing)} 个 {closing}）", False))
+    return problems

@@ -1,0 +1,55 @@
+"""``liandong new``: the next issue file, numbered, dated and filled with the site's defaults."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import yaml
+
+from liandong.config import SiteConfig, _display_path
+from liandong.errors import LiandongError, Location, Problem
+from liandong.model import Archive
+
+TEMPLATE = """---
+issue: {issue}  # 期号：每年从 1 开始
+total: {total}  # 总期号
+date: {date}  # 编印日期
+editor: {editor}  # 责任编辑
+articles:  # 每篇文章一项，顺序与下面的“# ”标题一致
+  - county: 待填写县区  # 供稿县区，用于按县区浏览
+    contributor: 待填写供稿单位  # 印作“（… 供稿）”
+{distribution}---
+
+# 待填写县区：待填写文章标题
+
+待填写正文第一段。
+
+## 一、待填写小标题
+
+待填写正文。
+"""
+
+
+def next_numbers(archive: Archive, day: dt.date) -> tuple[int, int]:
+    """(期号, 总期号) of a new issue dated ``day``: 期号 restarts at 1 each year, 总期号 continues."""
+    same_year = [issue.number for issue in archive.issues if issue.year == day.year]
+    number = max(same_year) + 1 if same_year else 1
+    total = max((issue.total for issue in archive.issues), default=0) + 1
+    return number, total
+
+
+def new_issue(config: SiteConfig, archive: Archive, day: dt.date) -> Path:
+    """Write the skeleton of the next issue; never overwrites an existing file."""
+    number, total = next_numbers(archive, day)
+    path = config.content_dir / str(day.year) / f"{number:02d}.md"
+    if path.exists():
+        raise LiandongError(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请检查期号"))
+    distribution = yaml.safe_dump({"distribution": {k: list(v) for k, v in config.distribution.items()}},
+                                  allow_unicode=True, sort_keys=False, default_flow_style=False)
+    text = TEMPLATE.format(issue=number, total=total, date=day.isoformat(), editor=config.editor,
+                           distribution=distribution)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as stream:  # "x": fail rather than overwrite, even in a race
+        stream.write(text)
+    return path
