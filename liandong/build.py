@@ -21,6 +21,7 @@ from liandong.model import Archive
 from liandong.printing import font_check_key, font_css, font_problems, plan_prints, site_font_check_key
 from liandong.reader import load_archive
 from liandong.routes import Page, plan
+from liandong.search import search_outputs
 from liandong.templates import make_env, render_page
 from liandong.writer import MARKER, remove_file, staging, static_files, write_file
 
@@ -75,6 +76,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     keys.update({dest: content_digest(data) for dest, data in statics.items()})
     media = media_files(archive, config)
     keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
+    search_keys, search = search_outputs(archive, config)
+    keys.update(search_keys)
     prints, css, fonts_checked = [], "", set()
     if pdf:
         css, fonts_checked, font_warnings = checked_fonts(archive, config, cache.fonts_checked)
@@ -86,7 +89,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     volumes = {p.dest for p in prints if p.template == VOLUME_TEMPLATE} & todo
     fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
     if todo - volumes or stale:
-        files = {**statics, **media}
+        files = {**statics, **media, **search}
         write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
                       [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
     if volumes:

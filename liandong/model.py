@@ -94,6 +94,17 @@ class County:
     def url(self) -> str:
         return f"counties/{self.slug}/"
 
+    def count_in(self, year: int) -> int:
+        """Articles this county contributed to the issues of ``year``."""
+        return sum(1 for issue, _ in self.entries if issue.year == year)
+
+    def by_year(self) -> list[tuple[int, list[tuple[Issue, Article]]]]:
+        """This county's articles grouped by year, newest year first, newest article first."""
+        grouped: dict[int, list[tuple[Issue, Article]]] = {}
+        for issue, article in self.entries:
+            grouped.setdefault(issue.year, []).append((issue, article))
+        return sorted(grouped.items(), key=lambda item: item[0], reverse=True)
+
 
 @dataclass
 class Archive:
@@ -117,6 +128,9 @@ class Archive:
             by_year.setdefault(issue.year, []).append(issue)
         return sorted(by_year.items(), reverse=True)
 
+    def figures(self) -> "CountyFigures":
+        return CountyFigures.of(self)
+
     def county(self, name: str) -> County:
         if getattr(self, "_by_name", None) is None or len(self._by_name) != len(self.counties):
             self._by_name = {county.name: county for county in self.counties}
@@ -128,3 +142,35 @@ class Archive:
         older = self.issues[index + 1] if index + 1 < len(self.issues) else None
         newer = self.issues[index - 1] if index > 0 else None
         return older, newer
+
+
+@dataclass(frozen=True)
+class CountyFigures:
+    """How many articles each county contributed each year: the figures an editor's office reports
+    at year end. Plain tuples, so a page's cache key can hold them whole."""
+
+    years: tuple[int, ...]  # newest first
+    rows: tuple[tuple[str, str, tuple[int, ...]], ...]  # (county, its url, articles per year of `years`)
+
+    @classmethod
+    def of(cls, archive: Archive) -> "CountyFigures":
+        years = tuple(year for year, _ in archive.years())
+        return cls(years, tuple((county.name, county.url, tuple(county.count_in(year) for year in years))
+                                for county in archive.counties))
+
+    def year_totals(self) -> tuple[int, ...]:
+        return tuple(sum(counts[i] for _, _, counts in self.rows) for i in range(len(self.years)))
+
+    def total(self) -> int:
+        return sum(self.year_totals())
+
+    def in_year(self, year: int) -> tuple[tuple[str, str, int], ...]:
+        """(county, url, articles) for the counties that contributed in ``year``, most first; ties
+        keep the archive's pinyin order."""
+        i = self.years.index(year)
+        return tuple(sorted(((name, url, counts[i]) for name, url, counts in self.rows if counts[i]),
+                            key=lambda row: -row[2]))
+
+    def peak(self) -> int:
+        """The most articles one county contributed in one year: the full length of a chart bar."""
+        return max((n for _, _, counts in self.rows for n in counts), default=0) or 1

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from liandong.config import SiteConfig
-from liandong.model import Archive, Issue, NavLink
+from liandong.model import Archive, CountyFigures, Issue, NavLink
 
 
 @dataclass(frozen=True)
@@ -52,19 +52,23 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
     """The pages of the archive, in a fixed order (so output and logs are deterministic)."""
     digests = tuple(issue.digest for issue in archive.issues)
     years = archive.years()
+    figures = archive.figures()
     pages = [Page("index.html", "home.html", {"latest": archive.latest, "years": years}, url="", deps=digests)]
     for year, issues in years:
         volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if pdf and config.pdf.volumes else None
-        pages.append(Page(f"{year}/index.html", "year.html", {"year": year, "issues": issues, "pdf": volume},
-                          url=f"{year}/", deps=(tuple(i.digest for i in issues), volume)))
+        contributed = figures.in_year(year)
+        pages.append(Page(f"{year}/index.html", "year.html",
+                          {"year": year, "issues": issues, "pdf": volume, "contributed": contributed},
+                          url=f"{year}/", deps=(tuple(i.digest for i in issues), volume, contributed)))
     for issue in archive.issues:
         pages.append(issue_page(archive, config, issue, pdf))
     counties = [(county.name, county.slug, len(county.entries)) for county in archive.counties]
-    pages.append(Page("counties/index.html", "counties.html", {"counties": archive.counties},
-                      url="counties/", deps=tuple(counties)))
+    pages.append(Page("counties/index.html", "counties.html", {"counties": archive.counties, "figures": figures},
+                      url="counties/", deps=(tuple(counties), figures)))
     for county in archive.counties:
         pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url,
                           deps=(county.name, county.slug, tuple(i.digest for i, _ in county.entries))))
+    pages.append(search_page(figures))
     pages.append(Page("404.html", "404.html"))
     feed_issues = archive.issues[:50]
     pages.append(Page("feed.xml", "feed.xml", {"issues": feed_issues, "latest": archive.latest},
@@ -82,6 +86,14 @@ def issue_page(archive: Archive, config: SiteConfig, issue: Issue, pdf: bool) ->
     context = {"issue": issue, "older": older, "newer": newer, "county_urls": county_urls, "pdf": issue_pdf}
     return Page(f"{issue.url}index.html", "issue.html", context, url=issue.url,
                 deps=(issue.digest, older, newer, tuple(sorted(county_urls.items())), issue_pdf))
+
+
+def search_page(figures: CountyFigures) -> Page:
+    """The full-text search page: its filters list the years and counties, with their counts."""
+    years = tuple(zip(figures.years, figures.year_totals()))
+    counties = tuple((name, sum(counts)) for name, _, counts in figures.rows)
+    context = {"search_years": years, "search_counties": counties, "article_total": figures.total()}
+    return Page("search/index.html", "search.html", context, deps=(years, counties))
 
 
 def root_prefix(dest: str) -> str:

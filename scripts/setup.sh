@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Set up everything liandong needs on a fresh Debian machine (run as root).
 #   scripts/setup.sh          runtime: fonts, HarfBuzz subsetter, poppler, Python venv in .venv
-#   scripts/setup.sh --test   also what the test suite needs: Chromium, Java + Nu Html Checker
+#   scripts/setup.sh --test   also what the test suite needs: Chromium, Java + Nu Html Checker, axe-core
 # Idempotent: steps already done are skipped, so it is cheap to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -46,9 +46,10 @@ PY=${PYTHON:-python3}
 .venv/bin/python -m pip install -q --upgrade pip >/dev/null 2>&1 || true
 if [ $WITH_TESTS = 1 ]; then
   .venv/bin/python -m pip install -q -e '.[test]'
-  # The Nu Html Checker (vnu.jar) from the npm registry, kept out of git under .tools/.
-  if [ ! -f .tools/node_modules/vnu-jar/build/dist/vnu.jar ]; then
-    mkdir -p .tools && npm install -s --prefix .tools --no-audit --no-fund vnu-jar@26 >/dev/null
+  # From the npm registry, kept out of git under .tools/: the Nu Html Checker (vnu.jar), and
+  # axe-core, the accessibility rules the browser tests inject into pages.
+  if [ ! -f .tools/node_modules/vnu-jar/build/dist/vnu.jar ] || [ ! -f .tools/node_modules/axe-core/axe.min.js ]; then
+    mkdir -p .tools && npm install -s --prefix .tools --no-audit --no-fund vnu-jar@26 axe-core@4.14 >/dev/null
   fi
 else
   .venv/bin/python -m pip install -q -e .

@@ -2,70 +2,39 @@
 
 from __future__ import annotations
 
-import functools
-import shutil
-import threading
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
-from conftest import need_tool
-
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--no-first-run", "--disable-sync", "--disable-quic"]
+from conftest import horizontal_overflow, open_page
 
 
-class QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(built_site):
-    handler = functools.partial(QuietHandler, directory=str(built_site))
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    need_tool(CHROMIUM is not None, "Chromium (scripts/setup.sh --test)")
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    with playwright_api.sync_playwright() as playwright:
-        instance = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
-def open_page(browser, url: str, width: int):
-    context = browser.new_context(viewport={"width": width, "height": 900}, device_scale_factor=1)
-    page = context.new_page()
-    requests: list[str] = []
-    page.on("request", lambda request: requests.append(request.url))
-    page.goto(url, wait_until="load")
-    return page, requests
-
-
-def horizontal_overflow(page) -> int:
-    return page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+PAGES = ["", "2025/12/", "2025/", "2024/", "counties/", "counties/zhuzhoushi-yanlingxian/",
+         "counties/changshashi-liuyangshi/", "search/index.html?q=代表联络站"]
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-@pytest.mark.parametrize("path", ["", "2025/12/", "2025/", "counties/", "counties/zhuzhoushi-yanlingxian/"])
+@pytest.mark.parametrize("path", PAGES)
 def test_pages_fit_the_screen_and_load_nothing_from_outside(browser, server, path, width, tmp_path):
     page, requests = open_page(browser, server + path, width)
+    if path.startswith("search/"):
+        page.wait_for_selector("#search-results li")
     assert horizontal_overflow(page) <= 0
     assert all(url.startswith(server) for url in requests), requests
     body_size = page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)")
     assert body_size >= 16
+    text_sizes = page.eval_on_selector_all(".article-body p, .search-result-excerpt, .contents-list li",
+                                           "nodes => nodes.map(n => parseFloat(getComputedStyle(n).fontSize))")
+    assert all(size >= 16 for size in text_sizes), text_sizes
     shot = tmp_path / "page.png"
     page.screenshot(path=str(shot), full_page=True)
-    assert shot.stat().st_size > 10_000
+    with Image.open(shot) as image:
+        # A full-page screenshot is as wide as the document: wider than the screen means sideways scrolling.
+        assert image.width == width, f"{path} at {width}px: screenshot {image.width}px wide"
+        assert image.height >= 600
+        colours = image.convert("RGB").resize((64, 64)).getcolors(64 * 64)
+        assert len(colours) > 20, "screenshot looks blank"
     page.context.close()
 
 
@@ -91,4 +60,70 @@ def test_issue_opens_from_disk(browser, built_site):
     page.get_by_role("link", name="按县区").click()
     assert page.url.endswith("/counties/index.html")
     assert page.locator(".county-index li").count() == 6
+    page.context.close()
+
+
+def test_reader_journey_home_issue_contents_search_county(browser, server):
+    """Home → an issue → a 要目 link → search for a phrase of that issue → a county page, on a phone."""
+    page, requests = open_page(browser, server, 375)
+    page.get_by_role("link", name="2025年第12期", exact=True).click()
+    assert page.url.endswith("/2025/12/index.html")
+    contents = page.locator(".contents-list a")
+    assert contents.count() == 2
+    contents.nth(0).click()
+    assert page.url.endswith("#article-1")
+    assert abs(page.evaluate("document.getElementById('article-1').getBoundingClientRect().top")) < 5
+    page.fill("#site-search-q", "人大代表二维码")
+    page.keyboard.press("Enter")
+    page.wait_for_selector("#search-results li")
+    hits = page.locator("#search-results .search-result-title a")
+    assert "找到 2 篇包含“人大代表二维码”的文章" in page.locator("#search-status").inner_text()
+    assert page.locator("#search-results mark").first.inner_text() == "人大代表二维码"
+    hits.filter(has_text="畅通“全链条”").click()
+    assert page.url.endswith("/2025/12/index.html#article-1")
+    page.get_by_role("link", name="株洲市炎陵县", exact=True).first.click()
+    assert page.url.endswith("/counties/zhuzhoushi-yanlingxian/index.html")
+    assert "刊发 2 篇文章：2025年 2 篇" in page.locator(".page-summary").inner_text()
+    assert page.locator(".county-articles li").count() == 2
+    assert horizontal_overflow(page) <= 0
+    assert all(url.startswith(server) for url in requests), requests
+    page.context.close()
+
+
+def tab_through(page, presses: int) -> list[dict]:
+    """What gets keyboard focus, in order, pressing Tab from the top of the page."""
+    seen = []
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        seen.append(page.evaluate("""() => {
+            const el = document.activeElement;
+            return { tag: el.tagName, id: el.id, href: el.getAttribute('href'), text: el.textContent.trim(),
+                     inContents: !!el.closest('.contents'), visible: el.getBoundingClientRect().width > 0 };
+        }"""))
+    return seen
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_keyboard_reaches_search_and_contents_links(browser, server, width):
+    page, _ = open_page(browser, server + "2025/12/index.html", width)
+    seen = tab_through(page, 14)
+    assert seen[0]["text"] == "跳到正文" and seen[0]["visible"]
+    assert any(f["id"] == "site-search-q" for f in seen)
+    contents = [f for f in seen if f["inContents"]]
+    assert [f["href"] for f in contents] == ["#article-1", "#article-2"]
+    assert all(f["visible"] for f in seen)
+    page.context.close()
+    page, _ = open_page(browser, server + "2025/12/index.html", width)
+    tab_through(page, seen.index(contents[0]) + 1)  # onto the first 要目 link, then follow it with Enter
+    assert page.evaluate("document.activeElement.getAttribute('href')") == "#article-1"
+    page.keyboard.press("Enter")
+    page.wait_for_function("location.hash === '#article-1'", timeout=5000)
+    page.context.close()
+
+
+def test_keyboard_reaches_the_search_field_and_filters(browser, server):
+    page, _ = open_page(browser, server + "search/index.html", 375)
+    page.wait_for_selector("#search-form[data-ready]")
+    seen = [f["id"] for f in tab_through(page, 12)]
+    assert seen.index("search-q") < seen.index("search-year") < seen.index("search-county") < seen.index("search-sort")
     page.context.close()

@@ -130,11 +130,15 @@ def test_one_issue_changed_rerenders_its_page_pdf_and_lists_only(site):
     build(site)
     edit(site / "content/2024/35.md", "全年共收集“微建议”326条", "全年共收集“微建议”327条")
     report = build(site)
-    assert set(report.written) == {
+    search = {dest for dest in report.written if dest.startswith("pagefind/")}
+    assert set(report.written) - search == {
         "2024/35/index.html", "2024/35/liandong-2024-35.pdf", "2024/index.html", "2024/liandong-2024-volume.pdf",
         "index.html", "feed.xml", "counties/changshashi-liuyangshi/index.html",
         "counties/yueyangshi-pingjiangxian/index.html",
     }
+    # the search index: the edited article's fragment and the index files that point to it
+    assert len([dest for dest in search if dest.startswith("pagefind/fragment/")]) == 1
+    assert "pagefind/pagefind-entry.json" in search and not {"pagefind/pagefind.js", "pagefind/pagefind-ui.js"} & search
 
 
 def test_template_change_rerenders_pages_but_not_pdfs(site):
@@ -195,7 +199,7 @@ def test_parallel_and_serial_pdfs_are_identical(tmp_path):
 def test_summary_line_when_not_a_terminal_and_quiet_verbose(site):
     result = run_cli("build", "-j", "2", cwd=site)
     lines = result.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("共 4 期、17 个页面、6 个 PDF：写入 ") and "用时" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("共 4 期、18 个页面、6 个 PDF：写入 ") and "用时" in lines[0]
     assert run_cli("build", "-q", cwd=site).stdout == ""
     edit(site / "content/2025/13.md", "群众扫码即可", "群众用手机扫码即可")
     verbose = run_cli("build", "-v", cwd=site).stdout

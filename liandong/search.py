@@ -1,0 +1,155 @@
+"""Full-text search: one Pagefind record per article, published as ordinary outputs under pagefind/.
+
+Pagefind (https://pagefind.app) writes a static index that the browser searches without a server
+program, so search works on an intranet copy of build/. Only the *extended* binary
+(``pagefind[extended]``) segments Chinese into words; the standard one indexes whole clauses and
+finds nothing. The version is pinned in pyproject.toml after measuring recall on the sample
+archive (scripts/search_recall.py; figures in the README).
+
+Each article is its own record, addressed ``<issue>/index.html#article-N``, so a hit opens the
+article rather than the top of its issue, and carries meta (title, issue, date, county) for the
+result list and filters (year, county) for narrowing. Records are added in archive order, and
+Pagefind 1.4.0 writes the same files for the same records, so builds stay byte-identical.
+
+The index is made once per distinct set of records and kept in .liandong-cache/search/, so a build
+in which no article changed does not run Pagefind; its files then go through the build's normal
+change tracking and atomic staging like any other output.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from importlib import metadata
+from pathlib import Path
+
+from liandong.cache import CACHE_DIR
+from liandong.config import SiteConfig, _display_path, content_digest
+from liandong.errors import LiandongError, Location, Problem
+from liandong.model import Archive
+
+SEARCH_DIR = "pagefind"  # where the index goes under build/; static/search.js imports it from there
+COMPLETE = ".complete"  # written last into a cached index (its files and their digests): never half-used
+
+
+@dataclass(frozen=True)
+class Record:
+    url: str  # site-relative, e.g. "2025/12/index.html#article-1"
+    content: str
+    meta: dict[str, str] = field(default_factory=dict)
+    filters: dict[str, list[str]] = field(default_factory=dict)
+    sort: dict[str, str] = field(default_factory=dict)
+
+
+def search_records(archive: Archive) -> list[Record]:
+    """One record per article, newest issue first: the text a reader sees on the article."""
+    records = []
+    for issue in archive.issues:
+        for article in issue.articles:
+            credit = f"\n（{article.contributor} 供稿）" if article.contributor else ""
+            records.append(Record(
+                url=f"{issue.url}index.html#{article.anchor}",
+                content=f"{article.title}\n{article.text}{credit}",
+                meta={"title": article.title, "issue": issue.label, "date": issue.date.isoformat(),
+                      "date_text": issue.date_text, "county": article.county},
+                filters={"year": [str(issue.year)], "county": [article.county]},
+                sort={"date": f"{issue.date.isoformat()}-{article.number:02d}"},
+            ))
+    return records
+
+
+def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str], dict[str, Path]]:
+    """The search index as outputs under pagefind/: ({dest: key}, {dest: file to publish})."""
+    where = Location(_display_path(config.site_dir))
+    language = config.language.lower()
+    binary = extended_binary(where)
+    # Records come from the issues alone, and an issue's digest covers its source and the settings
+    # it was read with: so these digests, in archive order, identify the index.
+    key = content_digest("search", metadata.version("pagefind_bin_extended"), language,
+                         *(issue.digest for issue in archive.issues))
+    index = config.site_dir / CACHE_DIR / "search" / key
+    digests = cached_index(index)
+    if digests is None:
+        shutil.rmtree(index, ignore_errors=True)
+        make_index(search_records(archive), index, language, binary, where)
+        digests = cached_index(index)
+    keys = {f"{SEARCH_DIR}/{name}": digest for name, digest in digests.items()}
+    return keys, {f"{SEARCH_DIR}/{name}": index / name for name in digests}
+
+
+def cached_index(index: Path) -> dict[str, str] | None:
+    """The files of a finished cached index and their digests; None if there is none to trust."""
+    try:
+        digests = json.loads((index / COMPLETE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return digests if all((index / name).is_file() for name in digests) else None
+
+
+def make_index(records: list[Record], index: Path, language: str, binary: Path, where: Location) -> None:
+    """Run Pagefind into a scratch folder and move it into place whole; drop indexes of older content."""
+    index.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
+    previous = os.environ.get("PAGEFIND_BINARY_PATH")
+    os.environ["PAGEFIND_BINARY_PATH"] = str(binary)  # never fall back to a standard binary on PATH
+    try:
+        run_coroutine(_write(records, scratch, language))
+        # Each file's digest is its key as an output: an edit rewrites only the files it changes.
+        digests = {path.relative_to(scratch).as_posix(): content_digest(path.read_bytes())
+                   for path in sorted(scratch.rglob("*")) if path.is_file()}
+        (scratch / COMPLETE).write_text(json.dumps(digests, indent=0, sort_keys=True), encoding="utf-8")
+        try:
+            os.replace(scratch, index)
+        except OSError:
+            if not (index / COMPLETE).is_file():  # not made meanwhile by a concurrent build
+                raise
+    except LiandongError:
+        raise
+    except Exception as exc:  # noqa: BLE001 — crash or protocol error of the binary: stop the build
+        raise LiandongError(Problem(where, f"生成全文搜索索引失败（Pagefind）：{type(exc).__name__}: {exc}")) from exc
+    finally:
+        if previous is None:
+            os.environ.pop("PAGEFIND_BINARY_PATH", None)
+        else:
+            os.environ["PAGEFIND_BINARY_PATH"] = previous
+        shutil.rmtree(scratch, ignore_errors=True)
+    for other in index.parent.iterdir():
+        if other != index and not other.name.startswith(".part-"):
+            shutil.rmtree(other, ignore_errors=True)
+
+
+def run_coroutine(coroutine) -> None:
+    """Run Pagefind's async API from plain code, even when the caller already runs an event loop
+    (a notebook, Playwright's sync API): then in a thread of its own."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        asyncio.run(coroutine)
+        return
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
+def extended_binary(where: Location) -> Path:
+    """The Pagefind binary that segments Chinese; the standard one would index whole clauses."""
+    try:
+        from pagefind_bin_extended import get_executable
+    except ImportError as exc:
+        raise LiandongError(Problem(where, "全文搜索需要 Pagefind 扩展版（pagefind[extended]，能对中文分词），"
+                                           "但没有安装；请运行 scripts/setup.sh")) from exc
+    return Path(get_executable())
+
+
+async def _write(records: list[Record], output: Path, language: str) -> None:
+    from pagefind.index import IndexConfig, PagefindIndex
+
+    config = IndexConfig(force_language=language, output_path=str(output), write_playground=False)
+    async with PagefindIndex(config=config) as index:
+        for record in records:
+            await index.add_custom_record(url=record.url, content=record.content, language=language,
+                                          meta=record.meta, filters=record.filters, sort=record.sort)

@@ -1,0 +1,130 @@
+"""Measure how many of the articles that contain a phrase Pagefind's search finds, in Chromium.
+
+    .venv/bin/python scripts/search_recall.py [--site DIR] [--json]
+
+Builds the site (HTML only) with the Pagefind that is installed, serves it on 127.0.0.1, and runs
+each query through Pagefind's browser API in headless Chromium, as the search page does. An article
+"should be found" when its indexed text contains every term of the query. Recall is found/expected
+over all queries. Used to choose the pinned Pagefind version (Pagefind issue #1237 reports Chinese
+recall dropping between 1.4.0 and 1.5.2); to compare versions, install another one into a folder
+and put it first on PYTHONPATH:
+
+    pip install --no-deps --target /tmp/pf14 'pagefind==1.4.0' 'pagefind-bin-extended==1.4.0'
+    PYTHONPATH=/tmp/pf14 .venv/bin/python scripts/search_recall.py
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import json
+import shutil
+import sys
+import tempfile
+import threading
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(REPO))
+
+# Phrases readers look for: topics, named practices, places; from the real issue (2025/12) and the others.
+QUERIES = [
+    "代表联络站", "微建议", "三会三文", "履职", "人大代表二维码", "二维码", "板凳会", "夜间开放", "述职",
+    "乡村振兴", "产业发展", "合作社", "家庭农场", "技术培训", "苗寨", "双语宣讲", "苗语", "接待日",
+    "选民", "饮水安全", "田间地头", "值守", "智慧人大", "责任清单", "提质增效", "一府一委两院",
+    "社情民意", "议案建议", "树下说事", "乡镇人大", "闭会期间", "高质量发展", "满意率", "主任会议",
+    "基层代表", "民生", "督办", "联动履职", "预算联网监督", "家风展示馆", "代表+网格", "履职积分",
+    "联络站", "人大常委会", "群众", "炎陵县", "浏阳市", "平江县", "桂阳县", "凤凰县", "澧县",
+    "代表工作委员会", "全过程人民民主", "炎陵 联络站", "浏阳 微建议",
+]
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+def expected_hits(records, query: str) -> set[str]:
+    terms = query.split()
+    return {r.url for r in records if all(term in r.content for term in terms)}
+
+
+def measure(site_dir: Path, queries: list[str], chromium: str, segment: bool = False) -> dict:
+    from playwright.sync_api import sync_playwright
+
+    from liandong.build import build
+    from liandong.config import load_config
+    from liandong.reader import load_archive
+    from liandong.search import search_records
+
+    archive, _ = load_archive(load_config(site_dir))
+    records = search_records(archive)
+    with tempfile.TemporaryDirectory() as scratch:
+        out = Path(scratch) / "build"
+        build(site_dir, out, pdf=False)
+        version = json.loads((out / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))["version"]
+        httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
+        threading.Thread(target=httpd.serve_forever, daemon=True).start()
+        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
+                page = browser.new_page()
+                page.goto(base + "search/index.html")
+                found = page.evaluate("""async ([queries, segment]) => {
+                    const pagefind = await import("/pagefind/pagefind.js");
+                    await pagefind.options({ baseUrl: "/" });
+                    const words = new Intl.Segmenter("zh-CN", { granularity: "word" });
+                    const out = {};
+                    for (const q of queries) {
+                        const term = segment ? [...words.segment(q)].filter(s => s.isWordLike).map(s => s.segment).join(" ") : q;
+                        const search = await pagefind.search(term);
+                        const data = await Promise.all(search.results.map(r => r.data()));
+                        out[q] = data.map(d => d.raw_url || d.url.replace(/^\\//, ""));
+                    }
+                    return out;
+                }""", [queries, segment])
+                browser.close()
+        finally:
+            httpd.shutdown()
+    rows = []
+    for query in queries:
+        expected = expected_hits(records, query)
+        got = set(found[query])
+        ranked_first = set(found[query][:len(expected)])
+        rows.append({"query": query, "expected": len(expected), "found": len(expected & got),
+                     "on_top": len(expected & ranked_first), "extra": len(got - expected),
+                     "missed": sorted(expected - got)})
+    expected_total = sum(r["expected"] for r in rows)
+    found_total = sum(r["found"] for r in rows)
+    return {"pagefind": version, "queries": len(rows), "expected": expected_total, "found": found_total,
+            "recall": found_total / expected_total if expected_total else 1.0,
+            "on_top": sum(r["on_top"] for r in rows), "extra": sum(r["extra"] for r in rows),
+            "queries_complete": sum(r["found"] == r["expected"] for r in rows), "rows": rows}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--site", type=Path, default=REPO, help="site folder (default: the sample site)")
+    parser.add_argument("--json", action="store_true", help="print the full result as JSON")
+    parser.add_argument("--segment", action="store_true", help="split queries into words first (Intl.Segmenter)")
+    args = parser.parse_args()
+    chromium = shutil.which("chromium") or shutil.which("chromium-browser")
+    if not chromium:
+        sys.exit("Chromium not found (scripts/setup.sh --test installs it)")
+    result = measure(args.site, QUERIES, chromium, args.segment)
+    if args.json:
+        print(json.dumps(result, ensure_ascii=False, indent=1))
+        return
+    for row in result["rows"]:
+        flag = "" if row["found"] == row["expected"] else "  missed: " + ", ".join(row["missed"])
+        print(f"{row['query']:<12}\t{row['found']}/{row['expected']}\ttop {row['on_top']}\t+{row['extra']}{flag}")
+    print(f"Pagefind {result['pagefind']}: {result['found']}/{result['expected']} articles found "
+          f"(recall {result['recall']:.1%}), {result['queries_complete']}/{result['queries']} queries complete, "
+          f"{result['on_top']} ranked above every wrong hit, {result['extra']} hits without the phrase")
+
+
+if __name__ == "__main__":
+    main()
