@@ -55,11 +55,12 @@ class BuildReport:
 
 
 def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
-          workers: int | None = None, executor: Executor | None = None,
+          search: bool = True, workers: int | None = None, executor: Executor | None = None,
           progress: Progress | None = None) -> BuildReport:
     """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
 
     PDFs render on ``executor`` if given, else on ``workers`` processes (default: all cores).
+    ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
     """
     out_dir = out_dir or site_dir / "build"
     progress = progress or _Silent()
@@ -76,7 +77,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     keys.update({dest: content_digest(data) for dest, data in statics.items()})
     media = media_files(archive, config)
     keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
-    search_keys, search = search_outputs(archive, config)
+    search_keys, search_files = search_outputs(archive, config) if search else ({}, {})
     keys.update(search_keys)
     prints, css, fonts_checked = [], "", set()
     if pdf:
@@ -89,7 +90,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     volumes = {p.dest for p in prints if p.template == VOLUME_TEMPLATE} & todo
     fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
     if todo - volumes or stale:
-        files = {**statics, **media, **search}
+        files = {**statics, **media, **search_files}
         write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
                       [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
     if volumes:

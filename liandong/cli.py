@@ -62,12 +62,13 @@ SITE = click.option("--site", "site_dir", type=click.Path(file_okay=False, path_
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="输出目录，默认为站点目录下的 build/。")
 @click.option("--pdf/--no-pdf", default=True, help="是否生成印刷版 PDF（默认生成；预览网页时可用 --no-pdf 加快速度）。")
+@click.option("--search/--no-search", default=True, help="是否生成全文检索索引（默认生成）。")
 @PDF_VARIANT
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="同时生成 PDF 的进程数，默认为全部 CPU 核数。")
 @click.option("-q", "--quiet", is_flag=True, help="只显示错误和警告。")
 @click.option("-v", "--verbose", is_flag=True, help="列出写入和删除的每个文件。")
-def build(site_dir: Path, out_dir: Path | None, pdf: bool, pdf_variant: str | None, jobs: int | None,
-          quiet: bool, verbose: bool) -> None:
+def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_variant: str | None,
+          jobs: int | None, quiet: bool, verbose: bool) -> None:
     """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分；出错或中断时保留原有输出不变。"""
     import time
 
@@ -77,7 +78,8 @@ def build(site_dir: Path, out_dir: Path | None, pdf: bool, pdf_variant: str | No
     started = time.monotonic()
     progress = TerminalProgress() if sys.stdout.isatty() and not quiet else None
     try:
-        report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant, workers=jobs, progress=progress)
+        report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant, search=search, workers=jobs,
+                           progress=progress)
     except KeyboardInterrupt:
         click.echo("\n已中断：原有输出保持不变。", err=True)
         sys.exit(130)
