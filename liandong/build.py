@@ -113,13 +113,12 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
                   executor: Executor | None, progress: Progress) -> None:
     """Render what is out of date into a staging copy of out_dir and swap it in."""
     env = make_env(config)
-    rendered = [(page.dest, render_page(env, page, config)) for page in pages]
     print_html = [(page, render_page(env, page, config, print_context(config, css))) for page in prints]
     with staging(out_dir, reuse=True) as stage:
-        progress.start(len(rendered) + len(statics) + len(print_html))
-        for dest, html in rendered:
-            write_file(stage, dest, html)
-            progress.step(dest)
+        progress.start(len(pages) + len(statics) + len(print_html))
+        for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
+            write_file(stage, page.dest, render_page(env, page, config))
+            progress.step(page.dest)
         for dest, data in statics.items():
             write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
             progress.step(dest)

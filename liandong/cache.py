@@ -51,7 +51,8 @@ class BuildCache:
         """Written after the output is in place; written atomically so a crash leaves the old one."""
         path.parent.mkdir(parents=True, exist_ok=True)
         temporary = path.with_suffix(f".{os.getpid()}.tmp")
-        temporary.write_bytes(pickle.dumps(((__version__, CACHE_FORMAT), self), protocol=pickle.HIGHEST_PROTOCOL))
+        with open(temporary, "wb") as stream:  # streamed: no second in-memory copy of a large cache
+            pickle.dump(((__version__, CACHE_FORMAT), self), stream, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(temporary, path)
 
     def forget(self, path: Path) -> None:

@@ -82,6 +82,7 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
         slots.append((known or {}).get(digest) or (path, data, digest))
     pending = [slot for slot in slots if isinstance(slot, tuple)]
     parsed = iter(parse_all(pending, config))
+    del pending
     issues: list[Issue] = []
     for slot in slots:
         if isinstance(slot, tuple):
