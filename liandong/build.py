@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
-from liandong.cache import BuildCache, cache_path
+from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
 from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
@@ -64,8 +64,13 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     """
     out_dir = out_dir or site_dir / "build"
     progress = progress or _Silent()
-    config = with_variant(load_config(site_dir), pdf_variant)
     cache_file = cache_path(site_dir, out_dir)
+    inputs = input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant}")
+    last = Stamp.load(cache_file)
+    if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
+        return BuildReport(out_dir, last.issues, last.pages, last.pdfs, (), (), last.warnings)
+    Stamp.clear(cache_file)
+    config = with_variant(load_config(site_dir), pdf_variant)
     cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
     county_names = dict(cache.county_names)
     archive, problems = load_archive(config, cache.issues, county_names)
@@ -104,6 +109,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
             or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
         fresh.save(cache_file)
+    if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant}"):
+        Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
                        tuple(problems))
 

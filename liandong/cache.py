@@ -23,12 +23,67 @@ from liandong.model import Issue
 
 CACHE_DIR = ".liandong-cache"
 CACHE_FORMAT = 2  # bump whenever BuildCache or the cached model classes change shape
+FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
 
 
 def cache_path(site_dir: Path, out_dir: Path) -> Path:
     """One cache per output folder, named after the folder's absolute path."""
     name = hashlib.blake2b(str(out_dir.resolve()).encode(), digest_size=8).hexdigest()
     return site_dir / CACHE_DIR / f"{name}.pickle"
+
+
+def input_stamp(site_dir: Path, options: str) -> str:
+    """A fingerprint of every input's path, size and modification time, and the build options.
+
+    Computed from stat() alone, so a build whose inputs are untouched can stop here, before
+    loading the (large) cache of parsed issues: the fast path of a no-op rebuild.
+    """
+    entries = [options, __version__, str(CACHE_FORMAT)]
+    for fonts in FONT_DIRS:  # a font installed or removed changes its folder's time
+        for folder in [fonts, *(fonts.iterdir() if fonts.is_dir() else [])]:
+            if folder.is_dir():
+                entries.append(f"{folder}\0{folder.stat().st_mtime_ns}")
+    for root in (site_dir / "site.yaml", site_dir / "content", site_dir / "templates"):
+        paths = sorted(root.rglob("*")) if root.is_dir() else [root]
+        for path in paths:
+            try:
+                stat = path.stat()
+            except OSError:
+                continue
+            if path.is_file():
+                entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+    return hashlib.blake2b("\n".join(entries).encode(), digest_size=16).hexdigest()
+
+
+@dataclass
+class Stamp:
+    """What the last complete build saw (its input stamp) and reported (to repeat on a no-op)."""
+
+    inputs: str
+    issues: int
+    pages: int
+    pdfs: int
+    warnings: tuple
+
+    @classmethod
+    def load(cls, path: Path) -> "Stamp | None":
+        try:
+            with open(path.with_suffix(".stamp"), "rb") as stream:
+                stamp = pickle.load(stream)
+        except Exception:  # noqa: BLE001 — no stamp only means no shortcut
+            return None
+        return stamp if isinstance(stamp, cls) else None
+
+    def save(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        temporary = path.with_suffix(f".{os.getpid()}.stamp-tmp")
+        temporary.write_bytes(pickle.dumps(self))
+        os.replace(temporary, path.with_suffix(".stamp"))
+
+    @staticmethod
+    def clear(path: Path) -> None:
+        """Called before a build changes anything: a half-finished build must never look complete."""
+        path.with_suffix(".stamp").unlink(missing_ok=True)
 
 
 @dataclass
