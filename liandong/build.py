@@ -156,9 +156,10 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
         futures = {executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
                                    page.context["source"]): page for page, html in jobs}
         for future in as_completed(futures):
-            page = futures[future]
+            page = futures.pop(future)  # let each PDF's bytes go once written: a thousand add up to a GB
             write_file(stage, page.dest, future.result())
             progress.step(page.context["title"])
+            del future
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
