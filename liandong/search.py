@@ -22,6 +22,8 @@ import asyncio
 import json
 import os
 import shutil
+import subprocess
+from html import escape
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -70,7 +72,7 @@ def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str]
     binary = extended_binary(where)
     # Records come from the issues alone, and an issue's digest covers its source and the settings
     # it was read with: so these digests, in archive order, identify the index.
-    key = content_digest("search", metadata.version("pagefind_bin_extended"), language,
+    key = content_digest("search-cli", metadata.version("pagefind_bin_extended"), language,
                          *(issue.digest for issue in archive.issues))
     index = config.site_dir / CACHE_DIR / "search" / key
     digests = cached_index(index)
@@ -98,7 +100,7 @@ def make_index(records: list[Record], index: Path, language: str, binary: Path, 
     previous = os.environ.get("PAGEFIND_BINARY_PATH")
     os.environ["PAGEFIND_BINARY_PATH"] = str(binary)  # never fall back to a standard binary on PATH
     try:
-        run_coroutine(_write(records, scratch, language))
+        write_with_cli(records, scratch, language, binary)
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
         digests = {path.relative_to(scratch).as_posix(): content_digest(path.read_bytes())
                    for path in sorted(scratch.rglob("*")) if path.is_file()}
@@ -143,6 +145,42 @@ def extended_binary(where: Location) -> Path:
         raise LiandongError(Problem(where, "全文搜索需要 Pagefind 扩展版（pagefind[extended]，能对中文分词），"
                                            "但没有安装；请运行 scripts/setup.sh")) from exc
     return Path(get_executable())
+
+
+def record_page(record: Record, language: str) -> str:
+    """A record as a small HTML page for the Pagefind CLI: the text to index in the body, meta,
+    filters and sort keys in elements Pagefind reads but does not index. ``link`` carries the
+    article's real address (the page's own path is only a name in a scratch folder)."""
+    meta = {**record.meta, "link": record.url}
+    hidden = "".join(f'<span data-pagefind-meta="{escape(k)}">{escape(v)}</span>' for k, v in meta.items())
+    hidden += "".join(f'<span data-pagefind-filter="{escape(k)}">{escape(v)}</span>'
+                      for k, values in record.filters.items() for v in values)
+    sorts = ", ".join(f"{k}:{v}" for k, v in record.sort.items())
+    return (f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8"></head><body>'
+            f'<div data-pagefind-ignore>{hidden}</div><span data-pagefind-sort="{escape(sorts)}"></span>'
+            f'<main data-pagefind-body>{escape(record.content)}</main></body></html>')
+
+
+def write_with_cli(records: list[Record], output: Path, language: str, binary: Path) -> None:
+    """Index the records with one run of the Pagefind binary over a folder of small pages.
+
+    Pagefind's Python API sends records one at a time to the same binary and measured ~100 ms per
+    record (3,000 articles: over 3 minutes); the command line indexes a folder of the same records
+    about 30 times faster.
+    """
+    pages = Path(tempfile.mkdtemp(prefix=".pages-", dir=output.parent))
+    try:
+        for number, record in enumerate(records):
+            (pages / f"{number:06d}.html").write_text(record_page(record, language), encoding="utf-8")
+        result = subprocess.run([str(binary), "--site", str(pages), "--output-path", str(output),
+                                 "--force-language", language], capture_output=True, text=True)
+        if result.returncode != 0:
+            raise RuntimeError(result.stderr.strip() or result.stdout.strip())
+        for leftover in ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
+                         "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js"):
+            (output / leftover).unlink(missing_ok=True)  # the site has its own search page
+    finally:
+        shutil.rmtree(pages, ignore_errors=True)
 
 
 async def _write(records: list[Record], output: Path, language: str) -> None:

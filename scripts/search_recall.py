@@ -82,7 +82,7 @@ def measure(site_dir: Path, queries: list[str], chromium: str, segment: bool = F
                         const term = segment ? [...words.segment(q)].filter(s => s.isWordLike).map(s => s.segment).join(" ") : q;
                         const search = await pagefind.search(term);
                         const data = await Promise.all(search.results.map(r => r.data()));
-                        out[q] = data.map(d => d.raw_url || d.url.replace(/^\\//, ""));
+                        out[q] = data.map(d => (d.meta && d.meta.link) || d.raw_url || d.url.replace(/^\\//, ""));
                     }
                     return out;
                 }""", [queries, segment])

@@ -96,7 +96,7 @@
     var title = element(level, "search-result-title");
     var link = element("a", "", data.meta.title);
     // Pagefind prefixes the site's path; turn it back into a link relative to this page.
-    link.href = root + data.url.slice(basePath.length);
+    link.href = root + (data.meta.link || data.url.slice(basePath.length));
     title.appendChild(link);
     item.appendChild(title);
     var meta = [data.meta.issue, data.meta.date_text, data.meta.county].filter(Boolean).join(" · ");
