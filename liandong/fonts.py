@@ -122,14 +122,19 @@ def coverage(file: str, index: int) -> frozenset[int]:
         return frozenset(font.getBestCmap() or ())
 
 
-@functools.lru_cache(maxsize=32)
-def stack_coverage(stack: FontStack) -> frozenset[int]:
-    """Every code point some font of the stack can draw."""
-    return frozenset().union(*(coverage(file, index) for font in stack.fonts for file, index in font.files))
+def uncovered(stack: FontStack, codes: set[int]) -> set[int]:
+    """The code points no font of the stack can draw. Fonts are read in stack order and only as
+    far as needed: the 20 MB Noto fallbacks are opened only for characters Fandol lacks."""
+    for font in stack.fonts:
+        for file, index in font.files:
+            if not codes:
+                return codes
+            codes = codes - coverage(file, index)
+    return codes
 
 
 def has_char(stack: FontStack, code: int) -> bool:
-    return code in stack_coverage(stack)
+    return not uncovered(stack, {code})
 
 
 # --- Which roles print which source lines -------------------------------------------------------
@@ -181,8 +186,9 @@ def missing_characters(path: Path, lines, stacks: dict[str, FontStack]) -> list[
     """A problem for each character (once per file) that a role's whole stack lacks."""
     problems, reported = [], set()
     for number, text, roles in lines:
-        if all(set(map(ord, text)) <= stack_coverage(stacks[role]) for role in roles):
-            continue  # the common case: one set operation per line instead of a lookup per character
+        codes = set(map(ord, text))
+        if not any(uncovered(stacks[role], codes) for role in roles):
+            continue  # the common case: a few set operations per line instead of a lookup per character
         for char in text:
             code = ord(char)
             if char.isspace() or code < 0x20 or (char, roles) in reported:
