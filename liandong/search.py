@@ -18,14 +18,12 @@ change tracking and atomic staging like any other output.
 
 from __future__ import annotations
 
-import asyncio
 import json
 import os
 import shutil
 import subprocess
 from html import escape
 import tempfile
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -97,8 +95,6 @@ def make_index(records: list[Record], index: Path, language: str, binary: Path, 
     """Run Pagefind into a scratch folder and move it into place whole; drop indexes of older content."""
     index.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
-    previous = os.environ.get("PAGEFIND_BINARY_PATH")
-    os.environ["PAGEFIND_BINARY_PATH"] = str(binary)  # never fall back to a standard binary on PATH
     try:
         write_with_cli(records, scratch, language, binary)
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
@@ -115,26 +111,10 @@ def make_index(records: list[Record], index: Path, language: str, binary: Path, 
     except Exception as exc:  # noqa: BLE001 — crash or protocol error of the binary: stop the build
         raise LiandongError(Problem(where, f"生成全文搜索索引失败（Pagefind）：{type(exc).__name__}: {exc}")) from exc
     finally:
-        if previous is None:
-            os.environ.pop("PAGEFIND_BINARY_PATH", None)
-        else:
-            os.environ["PAGEFIND_BINARY_PATH"] = previous
         shutil.rmtree(scratch, ignore_errors=True)
     for other in index.parent.iterdir():
         if other != index and not other.name.startswith(".part-"):
             shutil.rmtree(other, ignore_errors=True)
-
-
-def run_coroutine(coroutine) -> None:
-    """Run Pagefind's async API from plain code, even when the caller already runs an event loop
-    (a notebook, Playwright's sync API): then in a thread of its own."""
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        asyncio.run(coroutine)
-        return
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        pool.submit(asyncio.run, coroutine).result()
 
 
 def extended_binary(where: Location) -> Path:
@@ -182,12 +162,3 @@ def write_with_cli(records: list[Record], output: Path, language: str, binary: P
     finally:
         shutil.rmtree(pages, ignore_errors=True)
 
-
-async def _write(records: list[Record], output: Path, language: str) -> None:
-    from pagefind.index import IndexConfig, PagefindIndex
-
-    config = IndexConfig(force_language=language, output_path=str(output), write_playground=False)
-    async with PagefindIndex(config=config) as index:
-        for record in records:
-            await index.add_custom_record(url=record.url, content=record.content, language=language,
-                                          meta=record.meta, filters=record.filters, sort=record.sort)

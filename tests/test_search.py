@@ -92,13 +92,15 @@ def test_pagefind_runs_only_when_an_article_changes(site, monkeypatch):
     assert "pagefind/pagefind-entry.json" in first.written
     before = {p.name for p in (site / "build/pagefind/fragment").iterdir()}
 
-    async def must_not_run(*args):
+    def must_not_run(*args):
         raise AssertionError("Pagefind ran although no article changed")
 
-    real_write = liandong.search._write
-    monkeypatch.setattr(liandong.search, "_write", must_not_run)
+    real_write = liandong.search.write_with_cli
+    monkeypatch.setattr(liandong.search, "write_with_cli", must_not_run)
+    base = site / "templates/base.html"  # a change that is not an article: the build runs, Pagefind not
+    base.write_text(base.read_text(encoding="utf-8").replace("跳到正文", "跳到正文内容"), encoding="utf-8")
     assert not [dest for dest in build(site, pdf=False).written if dest.startswith("pagefind/")]
-    monkeypatch.setattr(liandong.search, "_write", real_write)
+    monkeypatch.setattr(liandong.search, "write_with_cli", real_write)
 
     # site.yaml is part of every issue's digest, so Pagefind runs again, but writes the same files
     config = site / "site.yaml"
