@@ -137,6 +137,37 @@ def new(site_dir: Path, day) -> None:
     click.echo(f"已新建 {path}，请填写文章内容后运行 liandong check 检查。")
 
 
+@main.command("import", options_metavar="[选项]")
+@SITE
+@click.argument("files", metavar="WORD文件...", nargs=-1, required=True,
+                type=click.Path(dir_okay=False, exists=True, path_type=Path))
+@click.option("--into", type=click.Path(dir_okay=False, exists=True, path_type=Path), default=None,
+              help="追加到已有的一期，例如 content/2026/03.md；不给时新建下一期（同 liandong new）。")
+@click.option("--county", multiple=True, metavar="县区",
+              help="供稿县区（不询问，供脚本使用）；给一次则所有文件共用，或按文件顺序每个文件给一次。")
+@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+              help="新建一期时的编印日期（YYYY-MM-DD），默认为今天。")
+def import_(site_dir: Path, files: tuple[Path, ...], into: Path | None, county: tuple[str, ...], day) -> None:
+    """把供稿单位的 Word 文档（.docx）导入为文章：标题、各级标题、段落、表格、图片、脚注和供稿单位。"""
+    from liandong.docx_import import import_documents
+
+    ask = _ask_county if sys.stdin.isatty() and sys.stdout.isatty() else None
+    report = import_documents(site_dir, list(files), into, county, day.date() if day else None, ask)
+    for article in report.articles:
+        click.echo(f"已导入 {article.source} → {report.issue}：{article.title}"
+                   f"（供稿：{article.contributor}；编校修正 {article.fixes} 处）")
+        for note in article.notes:
+            click.echo(f"  请核对：{note}", err=True)
+    verb = "已新建" if report.created else "已更新"
+    click.echo(f"{verb} {report.issue}，请运行 liandong check 检查、liandong serve 预览。")
+
+
+def _ask_county(question: str, candidates: tuple[str, ...], default: str | None) -> str:
+    if candidates:
+        click.echo("已知县区：" + "、".join(candidates))
+    return click.prompt(question, default=default or None, show_default=bool(default))
+
+
 @main.command(options_metavar="[选项]")
 @SITE
 @click.option("--strict", is_flag=True, help="把警告也当作错误（有警告时退出码为 1）。")
