@@ -105,10 +105,10 @@ def _target(config: SiteConfig, archive, into: Path | None, day: dt.date) -> Tar
             raise LiandongError(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请用 --into 导入到这一期"))
         header = _new_issue_header(config, number, total, day)
         return Target(path, None, 1, header)
-    path = into.resolve()
     content = config.content_dir.resolve()
-    if content not in path.parents or path.suffix != ".md":
+    if content not in into.resolve().parents or into.suffix != ".md":
         raise LiandongError(Problem(Location(_display_path(into)), "不是本站点 content/ 中的期刊文件（content/<年份>/<期号>.md）"))
+    path = config.content_dir / into.resolve().relative_to(content)  # spelled as the reader spells it
     text = path.read_bytes().decode("utf-8-sig", errors="strict").replace("\r\n", "\n")
     issue, problems = read_issue(path, text.encode("utf-8"), "", config, make_parser())
     if issue is None:
@@ -322,6 +322,6 @@ def _verify(config: SiteConfig, path: Path, text: str) -> None:
 
 def _backup(config: SiteConfig, path: Path) -> None:
     stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    backup = config.site_dir / ".liandong-cache" / "backup" / stamp / path.relative_to(config.site_dir.resolve())
+    backup = config.site_dir / ".liandong-cache" / "backup" / stamp / path.relative_to(config.site_dir)
     backup.parent.mkdir(parents=True, exist_ok=True)
     shutil.copy2(path, backup)
