@@ -31,6 +31,7 @@ from liandong.lint import fix_text
 from liandong.markdown import make_parser
 from liandong.reader import load_archive, read_issue, split_front_matter
 from liandong.scaffold import next_numbers
+from liandong.sources import MAX_SOURCE_BYTES
 from liandong.yamlsource import parse_yaml
 
 # ask(question, candidates, default) → the county the editor typed; None when nobody can be asked
@@ -314,6 +315,10 @@ def _write_new(path: Path, data: bytes, made_dirs: list[Path]) -> Path:
 
 def _verify(config: SiteConfig, path: Path, text: str) -> None:
     """Read the new issue back exactly as ``build`` will; an error here means nothing is written."""
+    size = len(text.encode("utf-8"))
+    if size > MAX_SOURCE_BYTES:
+        raise LiandongError(Problem(Location(_display_path(path)), f"导入后本期文件将有 {size / 1024 / 1024:.1f} MB，"
+                                    f"超过期刊文件的上限 {MAX_SOURCE_BYTES // 1024 // 1024} MB；未写入任何文件"))
     issue, problems = read_issue(path, text.encode("utf-8"), "", config, make_parser())
     errors = [problem for problem in problems if problem.is_error]
     if issue is None or errors:

@@ -19,6 +19,7 @@ what the bulletin needs that Word does not say outright:
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 
@@ -34,7 +35,9 @@ SPACES = re.compile(r"[\t\u00a0\u2002\u2003\u2009]+")
 LATIN = re.compile(r"[A-Za-z0-9]")
 EDGE_PUNCT = "\u3000 \t“”‘’《》〈〉（）()【】「」『』，。、；：？！…—·,.;:?!\"'-"
 LIST_START = re.compile(r"^(\d{1,9})([.)])(?=\s|$)")
-BLOCK_START = re.compile(r"^(?:[#>+=|]|[-*_](?:\s|$|[-*_]))")
+# Line starts that make a block. ``*`` and ``_`` typed by a contributor are escaped everywhere, so an
+# unescaped one at the start is emphasis that liandong wrote; ``~~~`` would open a code fence.
+BLOCK_START = re.compile(r"^(?:[#>+=|]|-(?:\s|$|-)|~~~)")
 SAFE_LINK = re.compile(r"^(?:https?://|mailto:)[^\s<>]+$", re.IGNORECASE)
 
 CONTRIBUTOR_LINES = (
@@ -188,7 +191,9 @@ class _Walker:
             elif child.tag == "img":
                 images.append(f"![{escape(child.attrs.get('alt', ''))}](<{child.attrs.get('src', '')}>)")
             elif child.tag in ("strong", "b", "em", "i"):
-                out.append(_emphasis(self._inline(child, images), "**" if child.tag in ("strong", "b") else "*"))
+                mark = "**" if child.tag in ("strong", "b") else "*"
+                following = node.children[index + 1] if index + 1 < len(node.children) else None
+                out.append(_emphasis(self._inline(child, images), mark, "".join(out)[-1:], _plain(following)[:1]))
             elif child.tag == "a":
                 out.append(self._link(child, images))
             elif child.tag == "sup" and self._note_link(child):
@@ -388,17 +393,34 @@ def _line_break(siblings: list, index: int) -> str:
     return " " if LATIN.match(before) and LATIN.match(after) else ""
 
 
-def _emphasis(inner: str, mark: str) -> str:
-    """``**text**`` with edge punctuation and spaces moved outside.
+def _emphasis(inner: str, mark: str, before: str, after: str) -> str:
+    """``**text**``, with edge punctuation moved outside the markers where CommonMark needs it.
 
     CommonMark does not open emphasis right before punctuation that follows a letter (精神**“三会”**),
-    nor close it after punctuation that precedes one; outside the markers the punctuation is safe.
+    nor close it after punctuation that precedes one. Only then does the punctuation (or an escape,
+    or a space) at that edge go outside, so （一） at the start of a paragraph stays bold.
     """
-    core = inner.strip(EDGE_PUNCT)
-    if not core:
+    units = re.findall(r"\\.|.", inner, re.S)  # an escape and the character it escapes stay together
+    start, end = 0, len(units)
+    while start < end and units[start].isspace():  # emphasis never opens before a space
+        start += 1
+    while end > start and units[end - 1].isspace():
+        end -= 1
+    if start < end and _is_edge(units[start]) and not _is_edge(before or " "):
+        while start < end and _is_edge(units[start]):
+            start += 1
+    if start < end and _is_edge(units[end - 1]) and not _is_edge(after or " "):
+        while end > start and _is_edge(units[end - 1]):
+            end -= 1
+    core = "".join(units[start:end])
+    if not core.strip(" \u3000"):
         return inner
-    start = inner.find(core)
-    return f"{inner[:start]}{mark}{core}{mark}{inner[start + len(core):]}"
+    return "".join(units[:start]) + mark + core + mark + "".join(units[end:])
+
+
+def _is_edge(unit: str) -> bool:
+    """Punctuation or space in CommonMark's sense (an escape is ASCII punctuation)."""
+    return unit.startswith("\\") or unit in EDGE_PUNCT or unicodedata.category(unit[0])[0] in "PZS"
 
 
 def _wholly_bold(node: Node) -> bool:

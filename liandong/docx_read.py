@@ -24,7 +24,7 @@ from liandong.docx_markdown import CENTERED_CLASS, ArticleDraft, to_article
 MAX_DOCX_BYTES = 64 * 1024 * 1024  # a contribution with a dozen photos is ~10 MB
 MAX_PARTS = 2000  # a Word document has a few dozen parts
 MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # every part inflated, images included
-MAX_XML_BYTES = 24 * 1024 * 1024  # the text of a long report is ~1 MB of XML
+MAX_XML_BYTES = 6 * 1024 * 1024  # a long report is ~1 MB of XML; mammoth reads ~1 MB a second
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_PLACEHOLDER = "liandong-image-{}"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
