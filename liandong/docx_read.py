@@ -65,8 +65,13 @@ def read_contribution(path: Path) -> Contribution:
     _refuse_non_docx(data, path)
     _refuse_bombs(data)
     images: list[DocxImage] = []
-    html = _convert(data, images)
-    return Contribution(path, to_article(html), images)
+    numbered: list[str] = []
+    html = _convert(data, images, numbered)
+    article = to_article(html)
+    if numbered:
+        article.warnings.append(f"有 {len(numbered)} 个标题使用 Word 自动编号（如“{numbered[0]}”），"
+                                "编号没有导入，请在标题前补上“一、”“（一）”等")
+    return Contribution(path, article, images)
 
 
 def _read_file(path: Path) -> bytes:
@@ -137,7 +142,7 @@ def _refuse_doctype(xml: bytes) -> None:
         raise NotReadable("文件内含 XML 实体声明（DOCTYPE），Word 不会生成这种内容，可能是恶意构造的文件，已拒绝")
 
 
-def _convert(data: bytes, images: list[DocxImage]) -> str:
+def _convert(data: bytes, images: list[DocxImage], numbered: list[str]) -> str:
     def keep_image(image) -> dict[str, str]:
         with image.open() as stream:
             blob = stream.read(MAX_IMAGE_BYTES + 1)
@@ -150,7 +155,7 @@ def _convert(data: bytes, images: list[DocxImage]) -> str:
     try:
         result = mammoth.convert_to_html(
             io.BytesIO(data), style_map=STYLE_MAP, include_embedded_style_map=False, external_file_access=False,
-            transform_document=mammoth.transforms.paragraph(_mark_centred),
+            transform_document=mammoth.transforms.paragraph(lambda p: _mark_centred(p, numbered)),
             convert_image=mammoth.images.img_element(keep_image))
     except NotReadable:
         raise
@@ -159,9 +164,14 @@ def _convert(data: bytes, images: list[DocxImage]) -> str:
     return result.value
 
 
-def _mark_centred(paragraph):
-    """Centred lines are how most contributors set their title; keep that fact in the HTML."""
+def _mark_centred(paragraph, numbered: list[str]):
+    """Centred lines are how most contributors set their title; keep that fact in the HTML.
+
+    Also notes headings numbered by Word itself: mammoth keeps their text but not the number.
+    """
     style = (paragraph.style_name or "").lower()
+    if paragraph.numbering is not None and style in HEADING_STYLE_NAMES:
+        numbered.append(mammoth.extract_raw_text_from_element(paragraph).strip()[:20])
     if paragraph.alignment == "center" and paragraph.numbering is None and style not in HEADING_STYLE_NAMES:
         return paragraph.copy(style_name=CENTERED_CLASS)
     return paragraph

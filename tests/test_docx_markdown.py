@@ -167,3 +167,18 @@ def test_contributor_and_title_take_the_archive_spelling():
     assert contributor_for(None, "湘西州凤凰县") == "湘西州凤凰县人大常委会"
     assert titled("炎陵县：畅通履职路径", "株洲市炎陵县") == "株洲市炎陵县：畅通履职路径"
     assert titled("畅通履职路径", "株洲市炎陵县") == "株洲市炎陵县：畅通履职路径"
+
+
+def test_headings_numbered_by_word_itself_are_flagged(tmp_path):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    document = docx.Document()
+    document.add_paragraph("标题")
+    heading = document.add_heading("健全代表履职机制", level=1)
+    heading._p.get_or_add_pPr().append(parse_xml(f'<w:numPr {nsdecls("w")}><w:ilvl w:val="0"/><w:numId w:val="1"/></w:numPr>'))
+    document.add_paragraph("正文。")
+    document.save(tmp_path / "n.docx")
+    article = read_contribution(tmp_path / "n.docx").article
+    assert article.body == "## 健全代表履职机制\n\n正文。"
+    assert any("自动编号" in warning and "健全代表履职机制" in warning for warning in article.warnings)
