@@ -26,6 +26,7 @@ import yaml
 from liandong.cache import BuildCache, cache_path
 from liandong.config import SiteConfig, _display_path, load_config
 from liandong.counties import Guess, contributor_for, guess_county, known_counties, resolve_given, titled
+from liandong.docx_markdown import escape_heading
 from liandong.docx_read import IMAGE_PLACEHOLDER, Contribution, NotReadable, read_contribution
 from liandong.errors import LiandongError, Location, Problem
 from liandong.lint import fix_text
@@ -168,7 +169,8 @@ def _article(contribution: Contribution, county: str, target: Target, number: in
     if not draft.unit:
         notes.append(f"文中没有供稿行，供稿单位按惯例填为“{county}人大常委会”，请核对")
     body, images = _place_images(draft.body, contribution, target, number, notes)
-    markdown = f"# {titled(title, county)}\n\n{body}\n" if body else f"# {titled(title, county)}\n"
+    heading = escape_heading(titled(title, county))
+    markdown = f"# {heading}\n\n{body}\n" if body else f"# {heading}\n"
     markdown, fixes = fix_text(markdown)
     return ImportedArticle(contribution.path, county, contributor_for(draft.unit, county), titled(title, county),
                            markdown, images, fixes, notes)

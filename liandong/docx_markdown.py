@@ -355,6 +355,11 @@ def escape(text: str) -> str:
     return re.sub(r"([\\`*_\[\]<>&])", r"\\\1", text)
 
 
+def escape_heading(text: str) -> str:
+    """Heading text: escaped, and a trailing `` #`` kept (CommonMark would take it as a closing sequence)."""
+    return re.sub(r"(\s)(#+)$", r"\1\\\2", escape(text))
+
+
 def escape_line_start(line: str) -> str:
     """A paragraph must not start like a heading, quote, list, rule or table row."""
     numbered = LIST_START.match(line)
@@ -514,7 +519,7 @@ def _arrange(blocks: list[Block], notes: list[str]) -> str:
     parts = []
     for block, rank in zip(blocks, ranks):
         if rank:
-            parts.append("#" * min(6, levels[rank]) + " " + escape(block.text))
+            parts.append("#" * min(6, levels[rank]) + " " + escape_heading(block.text))
         else:
             parts.append(block.markdown)
     return "\n\n".join([part for part in parts if part.strip()] + notes)

@@ -182,3 +182,17 @@ def test_headings_numbered_by_word_itself_are_flagged(tmp_path):
     article = read_contribution(tmp_path / "n.docx").article
     assert article.body == "## 健全代表履职机制\n\n正文。"
     assert any("自动编号" in warning and "健全代表履职机制" in warning for warning in article.warnings)
+
+
+def test_title_with_markdown_characters_stays_text(site, tmp_path):
+    from liandong.docx_import import import_documents
+    from liandong.markdown import heading_text
+
+    document = docx.Document()
+    document.add_paragraph("“C#”与*星号* [注] #")
+    document.add_paragraph("（株洲市炎陵县人大常委会 供稿）")
+    document.save(tmp_path / "t.docx")
+    report = import_documents(site, [tmp_path / "t.docx"], into=site / "content/2025/13.md")
+    line = next(line for line in (site / "content/2025/13.md").read_text(encoding="utf-8").split("\n")
+                if line.startswith("# 株洲市炎陵县：“C#"))
+    assert heading_text(make_parser(), line) == "株洲市炎陵县：“C#”与*星号* [注] #" == report.articles[0].title
