@@ -151,6 +151,8 @@ def import_(site_dir: Path, files: tuple[Path, ...], into: Path | None, county: 
     """把供稿单位的 Word 文档（.docx）导入为文章：标题、各级标题、段落、表格、图片、脚注和供稿单位。"""
     from liandong.docx_import import import_documents
 
+    if county and len(county) not in (1, len(files)):
+        raise click.UsageError(f"--county 给了 {len(county)} 次，应为 1 次（所有文件共用）或每个文件一次（{len(files)} 次）")
     ask = _ask_county if sys.stdin.isatty() and sys.stdout.isatty() else None
     report = import_documents(site_dir, list(files), into, county, day.date() if day else None, ask)
     for article in report.articles:

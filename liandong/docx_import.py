@@ -36,6 +36,14 @@ from liandong.scaffold import next_numbers
 from liandong.sources import MAX_SOURCE_BYTES
 from liandong.yamlsource import parse_yaml
 
+class ImportFailed(LiandongError):
+    """An import that stopped: every problem, then one line saying that nothing was written."""
+
+    def format_message(self) -> str:
+        count = sum(p.is_error for p in self.problems)
+        return f"{self.message}\n导入失败：共 {count} 处错误，content/ 中没有写入任何文件。"
+
+
 # ask(question, candidates, default) → the county the editor typed; None when nobody can be asked
 Ask = Callable[[str, tuple[str, ...], str | None], str] | None
 
@@ -73,7 +81,7 @@ def import_documents(site_dir: Path, files: list[Path], into: Path | None = None
     """Import ``files`` into the issue ``into`` (or a new issue dated ``day``); see the module docstring."""
     config = load_config(site_dir)
     if counties and len(counties) not in (1, len(files)):
-        raise LiandongError(f"--county 给了 {len(counties)} 个，应为 1 个（所有文件共用）或与文件数相同（{len(files)} 个）")
+        raise ImportFailed(f"--county 给了 {len(counties)} 个，应为 1 个（所有文件共用）或与文件数相同（{len(files)} 个）")
     contributions = _read_all(files)
     archive = _archive(config)
     target = _target(config, archive, into, day or dt.date.today())
@@ -103,7 +111,7 @@ def _read_all(files: list[Path]) -> list[Contribution]:
         except NotReadable as reason:
             problems.append(Problem(Location(_display_path(path)), f"无法导入：{reason}"))
     if problems:
-        raise LiandongError(problems + [Problem(Location(Path(".")), "未写入任何文件")])
+        raise ImportFailed(problems)
     return contributions
 
 
@@ -112,17 +120,17 @@ def _target(config: SiteConfig, archive, into: Path | None, day: dt.date) -> Tar
         number, total = next_numbers(archive, day)
         path = config.content_dir / str(day.year) / f"{number:02d}.md"
         if path.exists():
-            raise LiandongError(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请用 --into 导入到这一期"))
+            raise ImportFailed(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请用 --into 导入到这一期"))
         header = _new_issue_header(config, number, total, day)
         return Target(path, None, 1, header)
     content = config.content_dir.resolve()
     if content not in into.resolve().parents or into.suffix != ".md":
-        raise LiandongError(Problem(Location(_display_path(into)), "不是本站点 content/ 中的期刊文件（content/<年份>/<期号>.md）"))
+        raise ImportFailed(Problem(Location(_display_path(into)), "不是本站点 content/ 中的期刊文件（content/<年份>/<期号>.md）"))
     path = config.content_dir / into.resolve().relative_to(content)  # spelled as the reader spells it
     text = path.read_bytes().decode("utf-8-sig", errors="strict").replace("\r\n", "\n")
     issue, problems = read_issue(path, text.encode("utf-8"), "", config, make_parser())
     if issue is None:
-        raise LiandongError(problems + [Problem(Location(_display_path(into)), "这一期本身有错误，请先修正再导入")])
+        raise ImportFailed(problems + [Problem(Location(_display_path(into)), "这一期本身有错误，请先修正再导入")])
     return Target(path, text, len(issue.articles) + 1)
 
 
@@ -146,7 +154,7 @@ def _county(contribution: Contribution, given: str | None, known: list[str], ask
     if guess.unattended and guess.county:
         return guess.county
     choices = f"（可能是：{'、'.join(guess.candidates)}）" if guess.candidates else ""
-    raise LiandongError(Problem(Location(_display_path(contribution.path)),
+    raise ImportFailed(Problem(Location(_display_path(contribution.path)),
                                 f"无法确定供稿县区：{guess.reason}{choices}；请用 --county 指定，例如 --county 株洲市炎陵县"))
 
 
@@ -155,7 +163,7 @@ def _ask_county(contribution: Contribution, guess: Guess, ask, known: list[str])
     answer = ask(question, guess.candidates or tuple(known), guess.county)
     answer = (answer or "").strip()
     if not answer:
-        raise LiandongError(Problem(Location(_display_path(contribution.path)), "没有填写供稿县区，未导入"))
+        raise ImportFailed(Problem(Location(_display_path(contribution.path)), "没有填写供稿县区，未导入"))
     return resolve_given(answer, known)
 
 
@@ -327,12 +335,12 @@ def _verify(config: SiteConfig, path: Path, text: str) -> None:
     """Read the new issue back exactly as ``build`` will; an error here means nothing is written."""
     size = len(text.encode("utf-8"))
     if size > MAX_SOURCE_BYTES:
-        raise LiandongError(Problem(Location(_display_path(path)), f"导入后本期文件将有 {size / 1024 / 1024:.1f} MB，"
-                                    f"超过期刊文件的上限 {MAX_SOURCE_BYTES // 1024 // 1024} MB；未写入任何文件"))
+        raise ImportFailed(Problem(Location(_display_path(path)), f"导入后本期文件将有 {size / 1024 / 1024:.1f} MB，"
+                                    f"超过期刊文件的上限 {MAX_SOURCE_BYTES // 1024 // 1024} MB"))
     issue, problems = read_issue(path, text.encode("utf-8"), "", config, make_parser())
     errors = [problem for problem in problems if problem.is_error]
     if issue is None or errors:
-        raise LiandongError(errors + [Problem(Location(_display_path(path)), "导入结果无法通过检查，未写入任何文件")])
+        raise ImportFailed(errors + [Problem(Location(_display_path(path)), "导入结果无法通过检查")])
 
 
 def _backup(config: SiteConfig, path: Path) -> None:

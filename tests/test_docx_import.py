@@ -306,7 +306,7 @@ def test_unreadable_files_get_a_chinese_error_and_change_nothing(site, tmp_path,
     result = run_cli("import", str(good), str(bad), cwd=site)
     assert result.returncode == 1, result.stdout
     assert name in result.stderr and reason in result.stderr, result.stderr
-    assert "Traceback" not in result.stderr and "未写入任何文件" in result.stderr
+    assert "Traceback" not in result.stderr and "没有写入任何文件" in result.stderr
     assert snapshot(site / "content") == before
 
 
@@ -336,3 +336,9 @@ def test_images_word_cannot_share_are_left_out_with_a_note(site, tmp_path):
     text = (site / "content/2025/14.md").read_text(encoding="utf-8")
     assert "![" not in text and "图后正文。" in text and not (site / "content/2025/14").exists()
     assert run_cli("build", "--no-pdf", "--no-search", cwd=site).returncode == 0
+
+
+def test_county_flag_given_a_wrong_number_of_times_is_a_usage_error(site, tmp_path):
+    files = [str(unsigned(tmp_path / f"{n}.docx")) for n in "abc"]
+    result = run_cli("import", *files, "--county", "炎陵县", "--county", "平江县", cwd=site)
+    assert result.returncode == 2 and "--county" in result.stderr and "Traceback" not in result.stderr

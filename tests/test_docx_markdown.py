@@ -196,3 +196,15 @@ def test_title_with_markdown_characters_stays_text(site, tmp_path):
     line = next(line for line in (site / "content/2025/13.md").read_text(encoding="utf-8").split("\n")
                 if line.startswith("# 株洲市炎陵县：“C#"))
     assert heading_text(make_parser(), line) == "株洲市炎陵县：“C#”与*星号* [注] #" == report.articles[0].title
+
+
+def test_wps_chinese_style_names_are_headings(tmp_path):
+    document = docx.Document()
+    document.styles["Heading 2"].name = "标题 2"  # WPS writes its localised names into styles.xml
+    document.styles["Title"].name = "标题"
+    document.add_paragraph("报送标题", style="标题")
+    document.add_paragraph("工作成效", style="标题 2")
+    document.add_paragraph("正文。")
+    document.save(tmp_path / "wps.docx")
+    article = read_contribution(tmp_path / "wps.docx").article
+    assert article.title == "报送标题" and article.body == "## 工作成效\n\n正文。"
