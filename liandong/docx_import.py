@@ -25,7 +25,7 @@ import yaml
 
 from liandong.cache import BuildCache, cache_path
 from liandong.config import SiteConfig, _display_path, load_config
-from liandong.counties import Guess, contributor_for, guess_county, known_counties, resolve_given, titled
+from liandong.counties import Guess, aliases, contributor_for, guess_county, known_counties, resolve_given, titled
 from liandong.docx_markdown import escape_heading
 from liandong.docx_read import IMAGE_PLACEHOLDER, Contribution, NotReadable, read_contribution
 from liandong.errors import LiandongError, Location, Problem
@@ -33,7 +33,7 @@ from liandong.lint import fix_text
 from liandong.markdown import make_parser
 from liandong.reader import load_archive, read_issue, split_front_matter
 from liandong.scaffold import next_numbers
-from liandong.sources import MAX_SOURCE_BYTES
+from liandong.sources import MAX_SOURCE_BYTES, decode_source
 from liandong.yamlsource import parse_yaml
 
 class ImportFailed(LiandongError):
@@ -74,6 +74,7 @@ class Target:
     first_number: int  # position of the first imported article in the issue
     new_header: str = ""
     taken: set[Path] = field(default_factory=set)  # image files this run will write
+    newline: str = "\n"  # kept as the existing file has them
 
 
 def import_documents(site_dir: Path, files: list[Path], into: Path | None = None, counties: tuple[str, ...] = (),
@@ -127,11 +128,14 @@ def _target(config: SiteConfig, archive, into: Path | None, day: dt.date) -> Tar
     if content not in into.resolve().parents or into.suffix != ".md":
         raise ImportFailed(Problem(Location(_display_path(into)), "不是本站点 content/ 中的期刊文件（content/<年份>/<期号>.md）"))
     path = config.content_dir / into.resolve().relative_to(content)  # spelled as the reader spells it
-    text = path.read_bytes().decode("utf-8-sig", errors="strict").replace("\r\n", "\n")
-    issue, problems = read_issue(path, text.encode("utf-8"), "", config, make_parser())
-    if issue is None:
+    raw = path.read_bytes()
+    source, problems = decode_source(raw, _display_path(path))
+    issue = None
+    if source is not None:
+        issue, problems = read_issue(path, raw, "", config, make_parser())
+    if issue is None or any(problem.is_error for problem in problems):
         raise ImportFailed(problems + [Problem(Location(_display_path(into)), "这一期本身有错误，请先修正再导入")])
-    return Target(path, text, len(issue.articles) + 1)
+    return Target(path, source.text, len(issue.articles) + 1, newline="\r\n" if b"\r\n" in raw else "\n")
 
 
 def _new_issue_header(config: SiteConfig, number: int, total: int, day: dt.date) -> str:
@@ -186,7 +190,7 @@ def _article(contribution: Contribution, county: str, target: Target, number: in
 
 def _title_from_file(stem: str, county: str) -> str:
     title = re.sub(r"[（(]?[^（）()]*供稿[）)]?|[_\-—\s]+", " ", stem).strip()
-    for alias in sorted({county, county[-3:]}, key=len, reverse=True):
+    for alias in sorted(aliases(county), key=len, reverse=True):
         title = title.replace(alias, "").strip(" ：:-_")
     return title or stem
 
@@ -299,7 +303,7 @@ def _write(config: SiteConfig, target: Target, articles: list[ImportedArticle]) 
             _backup(config, target.path)
         temporary = target.path.with_name(f".{target.path.name}.importing")
         target.path.parent.mkdir(parents=True, exist_ok=True)
-        temporary.write_text(text, encoding="utf-8")
+        temporary.write_bytes(text.replace("\n", target.newline).encode("utf-8"))
         try:
             if target.text is None:
                 os.link(temporary, target.path)  # fails rather than overwrite a file made meanwhile

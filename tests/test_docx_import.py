@@ -342,3 +342,13 @@ def test_county_flag_given_a_wrong_number_of_times_is_a_usage_error(site, tmp_pa
     files = [str(unsigned(tmp_path / f"{n}.docx")) for n in "abc"]
     result = run_cli("import", *files, "--county", "炎陵县", "--county", "平江县", cwd=site)
     assert result.returncode == 2 and "--county" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_import_into_a_windows_file_keeps_its_line_endings(site, tmp_path):
+    issue = site / "content/2025/13.md"
+    issue.write_bytes(issue.read_bytes().replace(b"\n", b"\r\n"))
+    MAKERS["plain"](tmp_path / "凤凰.docx")
+    assert run_cli("import", str(tmp_path / "凤凰.docx"), "--into", str(issue), cwd=site).returncode == 0
+    data = issue.read_bytes()
+    assert data.count(b"\n") == data.count(b"\r\n") and "双语宣讲".encode("utf-8") in data
+    assert [a["county"] for a in yaml.safe_load(data.decode("utf-8").split("---")[1])["articles"]][-1] == "湘西州凤凰县"
