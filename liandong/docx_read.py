@@ -31,12 +31,13 @@ OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 IMAGE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
 
 STYLE_MAP = "\n".join([
-    "p[style-name='Title'] => p.title:fresh",
-    "p[style-name='标题'] => p.title:fresh",
-    *[f"p[style-name='{name} {n}'] => h{n}:fresh" for n in range(1, 7) for name in ("heading", "Heading", "标题")],
+    *[f"p[style-name='{name}'] => p.title:fresh" for name in ("Title", "标题", "Subtitle", "副标题")],
+    *[f"p[style-name='{name}{space}{n}'] => h{n}:fresh"
+      for n in range(1, 7) for name in ("heading", "Heading", "标题") for space in (" ", "")],
     f"p[style-name='{CENTERED_CLASS}'] => p.{CENTERED_CLASS}:fresh",
 ])
-HEADING_STYLE_NAMES = {"title", "标题"} | {f"{name} {n}" for n in range(1, 7) for name in ("heading", "标题")}
+HEADING_STYLE_NAMES = {"title", "标题", "subtitle", "副标题"} | {
+    f"{name}{space}{n}" for n in range(1, 7) for name in ("heading", "标题") for space in (" ", "")}
 
 
 class NotReadable(Exception):

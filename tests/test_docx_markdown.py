@@ -202,9 +202,11 @@ def test_wps_chinese_style_names_are_headings(tmp_path):
     document = docx.Document()
     document.styles["Heading 2"].name = "标题 2"  # WPS writes its localised names into styles.xml
     document.styles["Title"].name = "标题"
+    document.styles["Subtitle"].name = "副标题"
     document.add_paragraph("报送标题", style="标题")
+    document.add_paragraph("副题", style="副标题")
     document.add_paragraph("工作成效", style="标题 2")
     document.add_paragraph("正文。")
     document.save(tmp_path / "wps.docx")
     article = read_contribution(tmp_path / "wps.docx").article
-    assert article.title == "报送标题" and article.body == "## 工作成效\n\n正文。"
+    assert article.title == "报送标题 副题" and article.body == "## 工作成效\n\n正文。"
