@@ -352,3 +352,30 @@ def test_import_into_a_windows_file_keeps_its_line_endings(site, tmp_path):
     data = issue.read_bytes()
     assert data.count(b"\n") == data.count(b"\r\n") and "双语宣讲".encode("utf-8") in data
     assert [a["county"] for a in yaml.safe_load(data.decode("utf-8").split("---")[1])["articles"]][-1] == "湘西州凤凰县"
+
+
+def test_editor_at_a_terminal_is_asked_for_the_county(site, tmp_path):
+    """Run under a pseudo-terminal, as an editor would: the question appears and the answer is used."""
+    import os
+    import pty
+    import select
+    import sys
+
+    master, slave = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "liandong", "import", str(unsigned(tmp_path / "稿件.docx")),
+                                "--date", "2025-09-01"], cwd=site, stdin=slave, stdout=slave, stderr=slave,
+                               env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    os.close(slave)
+    seen = b""
+    try:
+        while "供稿县区是".encode("utf-8") not in seen:
+            ready, _, _ = select.select([master], [], [], 120)
+            assert ready, f"no question asked: {seen.decode('utf-8', 'replace')}"
+            seen += os.read(master, 4096)
+        os.write(master, "平江县\n".encode("utf-8"))
+        assert process.wait(timeout=120) == 0
+    finally:
+        process.kill()
+        os.close(master)
+    assert "岳阳市平江县" in seen.decode("utf-8")  # offered among the known counties
+    assert front_matter(site / "content/2025/14.md")["articles"][0]["county"] == "岳阳市平江县"
