@@ -27,6 +27,7 @@ MAX_UNPACKED_BYTES = 256 * 1024 * 1024  # every part inflated, images included
 MAX_XML_BYTES = 6 * 1024 * 1024  # a long report is ~1 MB of XML; mammoth reads ~1 MB a second
 MAX_IMAGE_BYTES = 20 * 1024 * 1024
 IMAGE_PLACEHOLDER = "liandong-image-{}"
+DEEP = "文档的表格或列表嵌套过深，不像正常来稿（可能是恶意构造的文件），已拒绝"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 IMAGE_TYPES = ((b"\x89PNG\r\n\x1a\n", "png"), (b"\xff\xd8\xff", "jpg"), (b"GIF87a", "gif"), (b"GIF89a", "gif"))
 
@@ -68,7 +69,10 @@ def read_contribution(path: Path) -> Contribution:
     images: list[DocxImage] = []
     numbered: list[str] = []
     html = _convert(data, images, numbered)
-    article = to_article(html)
+    try:
+        article = to_article(html)
+    except RecursionError as exc:
+        raise NotReadable(DEEP) from exc
     if numbered:
         article.warnings.append(f"有 {len(numbered)} 个标题使用 Word 自动编号（如“{numbered[0]}”），"
                                 "编号没有导入，请在标题前补上“一、”“（一）”等")
@@ -160,6 +164,8 @@ def _convert(data: bytes, images: list[DocxImage], numbered: list[str]) -> str:
             convert_image=mammoth.images.img_element(keep_image))
     except NotReadable:
         raise
+    except RecursionError as exc:
+        raise NotReadable(DEEP) from exc
     except Exception as exc:  # mammoth raises plain errors (XML, KeyError…) on damaged parts
         raise NotReadable(f"文件内容已损坏，无法读取（{type(exc).__name__}）；请在 Word 中打开后另存为 .docx 再导入") from exc
     return result.value

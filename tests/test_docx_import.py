@@ -274,6 +274,16 @@ LAUGHS = (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol
           b'<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r>'
           b'<w:t>&lol2;</w:t></w:r></w:p></w:body></w:document>')
 
+def deeply_nested(depth: int) -> bytes:
+    inner = "<w:p><w:r><w:t>x</w:t></w:r></w:p>"
+    for _ in range(depth):
+        inner = f"<w:tbl><w:tr><w:tc>{inner}</w:tc></w:tr></w:tbl><w:p/>"
+    return with_part("word/document.xml", (f'<w:document xmlns:w="{W}"><w:body><w:p><w:r><w:t>标题</w:t></w:r></w:p>'
+                                           f"{inner}</w:body></w:document>").encode("utf-8"))
+
+
+W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+
 BAD_FILES = {
     "old.doc": (lambda: ole(b"WordDocument"), "Word 97-2003"),
     "locked.docx": (lambda: ole("EncryptedPackage".encode("utf-16-le")), "加密"),
@@ -292,6 +302,7 @@ BAD_FILES = {
                    "部件"),
     "laughs.docx": (lambda: with_part("word/document.xml", LAUGHS), "DOCTYPE"),
     "broken-xml.docx": (lambda: with_part("word/document.xml", b"<w:document><w:body>"), "已损坏"),
+    "nested.docx": (lambda: deeply_nested(3000), "嵌套过深"),
 }
 
 
