@@ -121,9 +121,13 @@ def _refuse_bombs(data: bytes) -> None:
                 raise NotReadable(f"文件内部有 {len(infos)} 个部件，不像正常的 Word 文档（可能是恶意构造的文件）")
             unpacked = sum(info.file_size for info in infos)
             xml = [info for info in infos if info.filename.endswith((".xml", ".rels"))]
-            if unpacked > MAX_UNPACKED_BYTES or sum(info.file_size for info in xml) > MAX_XML_BYTES:
-                raise NotReadable(f"文件解压后有 {unpacked / 1024 / 1024:.0f} MB，远超正常来稿"
-                                  "（可能是“压缩炸弹”），已拒绝")
+            text = sum(info.file_size for info in xml)
+            if unpacked > MAX_UNPACKED_BYTES:
+                raise NotReadable(f"文件解压后有 {unpacked / 1024 / 1024:.0f} MB（上限 {MAX_UNPACKED_BYTES >> 20} MB），"
+                                  "远超正常来稿（可能是“压缩炸弹”），已拒绝")
+            if text > MAX_XML_BYTES:
+                raise NotReadable(f"文件的文字部分解压后有 {text / 1024 / 1024:.1f} MB（上限 {MAX_XML_BYTES >> 20} MB），"
+                                  "远超一篇来稿（可能是“压缩炸弹”）；如确是长篇材料，请拆分后分别导入")
             for info in xml:
                 _refuse_doctype(archive.read(info))
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, ValueError) as exc:
