@@ -78,7 +78,7 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
     return pages
 
 
-RECENT_ISSUES = 15  # on the home page besides the latest; older issues are one tap away on their year page
+RECENT_ISSUES = 12  # on the home page besides the latest; older issues are one tap away on their year page
 
 
 def home_page(archive: Archive, years: list[tuple[int, list[Issue]]]) -> Page:

@@ -99,8 +99,12 @@
     link.href = root + (data.meta.link || data.url.slice(basePath.length));
     title.appendChild(link);
     item.appendChild(title);
-    var meta = [data.meta.issue, data.meta.date_text, data.meta.county].filter(Boolean).join(" · ");
-    item.appendChild(element("p", "search-result-meta", meta));
+    var meta = element("p", "search-result-meta");
+    [data.meta.issue, data.meta.date_text, data.meta.county].filter(Boolean).forEach(function (text, i) {
+      if (i) meta.appendChild(document.createTextNode(" · "));
+      meta.appendChild(element("span", "nowrap", text));  // a date or 期号 never breaks inside
+    });
+    item.appendChild(meta);
     var excerpt = element("p", "search-result-excerpt");
     var around = query ? phraseExcerpt(data.content || "", query) || phraseExcerpt(data.content || "", simplified(query)) : null;
     if (around) {
@@ -357,11 +361,16 @@
   // recall and precision through this, the very function the page uses.
   window.liandongSearch = function (q, filters) {
     return find({ q: q.trim(), filters: filters || {}, sort: "" }).then(function (entries) {
-      return Promise.all(entries.map(function (entry) {
-        return (entry.data ? Promise.resolve(entry.data) : entry.result.data()).then(function (data) {
-          return { link: data.meta.link, title: data.meta.title, tier: entry.tier };
-        });
-      }));
+      var out = [];
+      var step = function (start) {  // 50 at a time: thousands of parallel fetches fail
+        if (start >= entries.length) return out;
+        return Promise.all(entries.slice(start, start + 50).map(function (entry, i) {
+          return (entry.data ? Promise.resolve(entry.data) : entry.result.data()).then(function (data) {
+            out[start + i] = { link: data.meta.link, title: data.meta.title, tier: entry.tier };
+          });
+        })).then(function () { return step(start + 50); });
+      };
+      return step(0);
     });
   };
 
