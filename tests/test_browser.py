@@ -77,7 +77,7 @@ def test_reader_journey_home_issue_contents_search_county(browser, server):
     page.keyboard.press("Enter")
     page.wait_for_selector("#search-results li")
     hits = page.locator("#search-results .search-result-title a")
-    assert "找到2篇包含“人大代表二维码”的文章" in page.locator("#search-status").inner_text()
+    assert "2篇包含“人大代表二维码”" in page.locator("#search-status").inner_text()
     assert page.locator("#search-results mark").first.inner_text() == "人大代表二维码"
     hits.filter(has_text="畅通“全链条”").click()
     assert page.url.endswith("/2025/12/index.html#article-1")

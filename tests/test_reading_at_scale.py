@@ -332,3 +332,16 @@ def test_404_keeps_its_style_and_home_link_anywhere(browser, large, tmp_path, pu
         page.context.close()
     finally:
         httpd.shutdown()
+
+
+def test_traditional_table_is_opencc_t2s():
+    """static/t2s.js is OpenCC's table as scripts/make_t2s.py writes it, not a hand-made list."""
+    import subprocess
+
+    pytest.importorskip("opencc")
+    result = subprocess.run([sys.executable, str(REPO / "scripts/make_t2s.py"), "--check"], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
+    text = (REPO / "templates/static/t2s.js").read_text(encoding="utf-8")
+    for traditional, simple in [("鄉", "乡"), ("鎮", "镇"), ("聯", "联"), ("絡", "络"), ("實", "实"), ("議", "议")]:
+        source, target = text.split('from: "')[1].split('"')[0], text.split('to: "')[1].split('"')[0]
+        assert target[source.index(traditional)] == simple
