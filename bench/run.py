@@ -1,6 +1,6 @@
 """Benchmark liandong on a synthetic archive (issue 7), against Hugo and against the targets.
 
-    python bench/run.py [--issues 1000] [--runs 3] [--keep DIR] [--only abcdefg] [--seed 7]
+    python bench/run.py [--issues 1000] [--runs 3] [--keep DIR] [--only abcdefgh] [--seed 7]
 
 Run it with the interpreter liandong is installed in (``.venv/bin/python bench/run.py``): the
 ``liandong`` command beside that interpreter is what is measured, as a subprocess, the way an
@@ -46,6 +46,9 @@ TARGETS = {
     "e_speedup": 1.8,      # -j 1 → -j 2
     "e_overhead": 1.1,     # liandong -j 1 / WeasyPrint alone
     "g_mb": 250.0,         # peak RSS per process
+    "h_page_kb": 150.0,    # largest HTML page
+    "h_home_kb": 60.0,     # home page
+    "h_build_mb": 60.0,    # build/ without PDFs (search index included)
 }
 
 
@@ -244,6 +247,25 @@ def measure_a(site: Path, runs: int, no_search: list[str]) -> dict:
         results.append(liandong_build(site, "--no-pdf", *no_search))
     pages = sum(1 for _ in (site / "build").rglob("*.html"))
     return summary(results, html_files=pages, options=["--no-pdf", *no_search])
+
+
+def measure_h(site: Path) -> dict:
+    """(h) page weight: the largest HTML page, the home page, and the whole build/ without PDFs
+    (apparent sizes, search index included), from one `--no-pdf` build into a scratch folder."""
+    out = site.parent / "build-weight"
+    shutil.rmtree(out, ignore_errors=True)
+    run = checked(run_measured(LIANDONG + ["build", "--site", str(site), "--out", str(out), "--no-pdf", "-q"]),
+                  "liandong build --no-pdf")
+    files = [path for path in out.rglob("*") if path.is_file()]
+    pages = sorted(((path.stat().st_size, path) for path in files if path.suffix == ".html"), reverse=True)
+    search = sum(path.stat().st_size for path in files if "pagefind" in path.relative_to(out).parts)
+    result = {"seconds": run.seconds, "html_pages": len(pages),
+              "largest_page_kb": round(pages[0][0] / 1024, 1), "largest_page": str(pages[0][1].relative_to(out)),
+              "home_kb": round((out / "index.html").stat().st_size / 1024, 1),
+              "build_mb": round(sum(path.stat().st_size for path in files) / 1e6, 1),
+              "html_mb": round(sum(size for size, _ in pages) / 1e6, 1), "search_index_mb": round(search / 1e6, 1)}
+    shutil.rmtree(out, ignore_errors=True)
+    return result
 
 
 def hugo_version() -> str | None:
@@ -523,6 +545,14 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rows.append(("(f) Pagefind index, whole archive", fmt(f.get("median_s")) if "error" not in f else f["error"], "", ""))
         if "search_adds_to_cold_build_s" in f:
             rows.append(("(f) … what search adds to the cold HTML build", fmt(f["search_adds_to_cold_build_s"]), "", ""))
+    if h := get("h_weight"):
+        rows.append((f"(h) largest HTML page ({h['largest_page']})", fmt(h["largest_page_kb"], "KB", 0),
+                     f"≤ {TARGETS['h_page_kb']:.0f} KB", verdict(h["largest_page_kb"] <= TARGETS["h_page_kb"])))
+        rows.append(("(h) home page", fmt(h["home_kb"], "KB", 0), f"≤ {TARGETS['h_home_kb']:.0f} KB",
+                     verdict(h["home_kb"] <= TARGETS["h_home_kb"])))
+        rows.append((f"(h) build/ without PDFs (HTML {h['html_mb']} MB, search {h['search_index_mb']} MB)",
+                     fmt(h["build_mb"], "MB", 1), f"≤ {TARGETS['h_build_mb']:.0f} MB",
+                     verdict(h["build_mb"] <= TARGETS["h_build_mb"])))
     if g := results.get("g_memory"):
         for label, value in g.items():
             if label.startswith("Hugo"):
@@ -669,7 +699,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs per measure; the median is reported (default 3)")
     parser.add_argument("--keep", type=Path, default=None, help="generate the archive here and keep it")
     parser.add_argument("--seed", type=int, default=7, help="seed of the generated archive (default 7)")
-    parser.add_argument("--only", default="abcdefg", help="measures to take, e.g. 'ab' or 'e' (default all)")
+    parser.add_argument("--only", default="abcdefgh", help="measures to take, e.g. 'ab' or 'e' (default all)")
     parser.add_argument("--live", action="store_true",
                         help="run the installed liandong as it is on disk instead of a snapshot of its last commit")
     parser.add_argument("--commit", default="HEAD", help="commit of that checkout to benchmark (default HEAD)")
@@ -760,6 +790,8 @@ def main(argv: list[str] | None = None) -> int:
         if "f" in only:
             a_median = results.get("a_cold_html", {}).get("median_s")
             step("f_pagefind", "(f) Pagefind index", measure_f, site, args.runs, has_no_search, a_median)
+        if "h" in only:
+            step("h_weight", "(h) page weight and build size", measure_h, site)
         results["g_memory"] = memory_figures(results)
     finally:
         meta["load_1min_at_end"] = os.getloadavg()[0]

@@ -21,6 +21,10 @@ from liandong.yamlsource import parse_yaml
 CONFIG_NAME = "site.yaml"
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")
 
+# What a government website must show in its footer, in the order it is shown.
+FOOTER_KEYS = (("主办单位", "主办单位"), ("网站标识码", "政府网站标识码"), ("ICP备案号", "ICP 备案号，如 湘ICP备12345678号"),
+               ("公安备案号", "公安机关备案号，如 湘公网安备43010502000001号"))
+
 SITE_SCHEMA = s.Mapping((
     s.Field("title", "简报名称，印在报头", s.text, required=True),
     s.Field("publisher", "编印单位，报头印作“…编”", s.text, required=True),
@@ -36,6 +40,10 @@ SITE_SCHEMA = s.Mapping((
     s.Field("language", "网页语言", s.choice("zh-CN")),
     s.Field("total_numerals", "总期号数字：chinese 印作“总第七百三十九期”，arabic 印作“总第739期”",
             s.choice("chinese", "arabic")),
+    s.Field("office", "发布机关名称，显示在网页顶部（缺省用编印单位）", s.text),
+    s.Field("banner", "网页顶部横幅图片，放在 templates/static/ 中，如 banner.png", s.static_image),
+    s.Field("footer", "网页底部的备案信息，只显示填写了的项", s.Mapping(tuple(
+        s.Field(key, label, s.text) for key, label in FOOTER_KEYS))),
     s.Field("pdf", "印刷版 PDF 设置", s.Mapping((
         s.Field("fonts", "本单位的字体（字体名或字体文件路径），缺省时使用免费字体", s.Mapping((
             s.Field("title", "标题字体，如 方正小标宋简体", s.text),
@@ -90,6 +98,9 @@ class SiteConfig:
     language: str = "zh-CN"
     total_numerals: str = "chinese"
     pdf: PdfSettings = PdfSettings()
+    office: str | None = None  # shown above the site name; the publisher when unset
+    banner: str | None = None  # image under templates/static/
+    footer: MappingType[str, str] = field(default_factory=dict)  # 主办单位, 网站标识码, ICP备案号, 公安备案号
     font_lines: MappingType[str, int] = field(default_factory=dict, compare=False)
     digest: str = ""  # of site.yaml's bytes: any change to it invalidates every cached output
     warnings: tuple[Problem, ...] = field(default=(), compare=False)  # e.g. site.yaml saved as GBK
@@ -136,6 +147,9 @@ def load_config(site_dir: Path) -> SiteConfig:
     validator = s.Validator(parsed.source)
     values = validator.mapping(parsed.data, SITE_SCHEMA, what="站点配置") if not parsed.problems else {}
     problems = parsed.problems + validator.problems
+    banner = values.get("banner")
+    if banner and not problems and not (site_dir / "templates" / "static" / banner).is_file():
+        problems.append(Problem(parsed.source.at("banner"), f"“banner”（网页顶部横幅图片）找不到文件 templates/static/{banner}"))
     if problems:
         raise LiandongError(problems)
     contact = values.pop("contact")

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Mapping
 
 from liandong.chinese import chinese_date, chinese_numeral
+from liandong.statistics import city_of, city_rank
 
 
 @dataclass(frozen=True)
@@ -170,6 +171,20 @@ class CountyFigures:
         i = self.years.index(year)
         return tuple(sorted(((name, url, counts[i]) for name, url, counts in self.rows if counts[i]),
                             key=lambda row: -row[2]))
+
+    def by_city(self) -> list[tuple[str, list[tuple[str, str, tuple[int, ...]]], tuple[int, ...]]]:
+        """(city, its county rows in the archive's pinyin order, the city's articles per year), cities in
+        the office's order: how the year-end report groups the figures."""
+        groups: dict[str, list] = {}
+        for row in self.rows:
+            groups.setdefault(city_of(row[0]), []).append(row)
+        first_seen = {city: index for index, city in enumerate(groups)}
+        return [(city, rows, tuple(sum(counts[i] for _, _, counts in rows) for i in range(len(self.years))))
+                for city, rows in sorted(groups.items(), key=lambda item: city_rank(item[0], first_seen))]
+
+    def ranked(self) -> list[tuple[str, str, tuple[int, ...]]]:
+        """Rows by total articles, most first; ties keep the archive's pinyin order."""
+        return sorted(self.rows, key=lambda row: -sum(row[2]))
 
     def peak(self) -> int:
         """The most articles one county contributed in one year: the full length of a chart bar."""

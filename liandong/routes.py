@@ -16,6 +16,7 @@ from typing import Any
 
 from liandong.config import SiteConfig
 from liandong.model import Archive, CountyFigures, Issue, NavLink
+from liandong.statistics import figures_csv
 
 
 @dataclass(frozen=True)
@@ -53,7 +54,7 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
     digests = tuple(issue.digest for issue in archive.issues)
     years = archive.years()
     figures = archive.figures()
-    pages = [Page("index.html", "home.html", {"latest": archive.latest, "years": years}, url="", deps=digests)]
+    pages = [home_page(archive, years)]
     for year, issues in years:
         volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if pdf and config.pdf.volumes else None
         contributed = figures.in_year(year)
@@ -62,9 +63,7 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
                           url=f"{year}/", deps=(tuple(i.digest for i in issues), volume, contributed)))
     for issue in archive.issues:
         pages.append(issue_page(archive, config, issue, pdf))
-    counties = [(county.name, county.slug, len(county.entries)) for county in archive.counties]
-    pages.append(Page("counties/index.html", "counties.html", {"counties": archive.counties, "figures": figures},
-                      url="counties/", deps=(tuple(counties), figures)))
+    pages.extend(county_statistics_pages(archive, config, figures))
     for county in archive.counties:
         pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url,
                           deps=(county.name, county.slug, tuple(i.digest for i, _ in county.entries))))
@@ -77,6 +76,39 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
               for p in pages if p.url is not None]
     pages.append(Page("sitemap.xml", "sitemap.xml", {"entries": listed}, deps=tuple(listed)))
     return pages
+
+
+RECENT_ISSUES = 12  # on the home page besides the latest; older issues are one tap away on their year page
+
+
+def home_page(archive: Archive, years: list[tuple[int, list[Issue]]]) -> Page:
+    """The latest issue in full, the next few with their titles, and every year as an index: the
+    page stays the same size however long the archive grows."""
+    recent = archive.issues[1:1 + RECENT_ISSUES]
+    year_index = tuple((year, len(issues), sum(len(i.articles) for i in issues)) for year, issues in years)
+    context = {"latest": archive.latest, "recent": recent, "year_index": year_index}
+    shown = ([archive.latest] if archive.latest else []) + recent
+    return Page("index.html", "home.html", context, url="", deps=(tuple(i.digest for i in shown), year_index))
+
+
+STATS_CSV = "counties/county-articles.csv"
+
+
+def county_statistics_pages(archive: Archive, config: SiteConfig, figures: CountyFigures) -> list[Page]:
+    """The county index with the year-end table grouped by 市州, the same table ranked by total (the
+    sorted view without script), and the figures as CSV for the office's spreadsheet."""
+    groups = figures.by_city()
+    counties = tuple((county.name, county.slug, len(county.entries)) for county in archive.counties)
+    csv_link = {"href": STATS_CSV.rsplit("/", 1)[1], "download": f"{config.title}各县区供稿统计.csv"}
+    common = {"figures": figures, "groups": groups, "csv": csv_link}
+    return [
+        Page("counties/index.html", "counties.html", {**common, "counties": archive.counties, "ranked": False},
+             url="counties/", deps=(counties, figures)),
+        Page("counties/ranking/index.html", "counties.html",
+             {**common, "counties": archive.counties, "ranked": True, "csv": {**csv_link, "href": "../" + csv_link["href"]}},
+             url="counties/ranking/", deps=(counties, figures)),
+        Page(STATS_CSV, "statistics.csv", {"csv_text": figures_csv(figures.years, groups)}, deps=(figures,)),
+    ]
 
 
 def issue_page(archive: Archive, config: SiteConfig, issue: Issue, pdf: bool) -> Page:

@@ -71,6 +71,20 @@ def url(value: Any) -> str:
     return value if value.endswith("/") else value + "/"
 
 
+IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".svg")
+
+
+def static_image(value: Any) -> str:
+    """An image under templates/static/, named relative to that folder (banner.png): it is
+    published with the other static files, so nothing outside the site is read."""
+    value = text(value).replace("\\", "/")
+    if value.startswith("/") or ".." in value.split("/") or ":" in value:
+        raise Invalid(f"应为 templates/static/ 文件夹中的图片文件名（如 banner.png），不能是网址或该文件夹以外的路径，实际为“{value}”")
+    if not value.lower().endswith(IMAGE_SUFFIXES):
+        raise Invalid(f"应为图片文件（{'、'.join(IMAGE_SUFFIXES)}），实际为“{value}”")
+    return value
+
+
 def choice(*options: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in options:

@@ -70,7 +70,7 @@ def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str]
     binary = extended_binary(where)
     # Records come from the issues alone, and an issue's digest covers its source and the settings
     # it was read with: so these digests, in archive order, identify the index.
-    key = content_digest("search-cli", metadata.version("pagefind_bin_extended"), language,
+    key = content_digest("search-cli", RECORD_FORMAT, metadata.version("pagefind_bin_extended"), language,
                          *(issue.digest for issue in archive.issues))
     index = config.site_dir / CACHE_DIR / "search" / key
     digests = cached_index(index)
@@ -127,10 +127,15 @@ def extended_binary(where: Location) -> Path:
     return Path(get_executable())
 
 
+RECORD_FORMAT = "2"  # of record_page's HTML: part of the cached index's key
+
+
 def record_page(record: Record, language: str) -> str:
     """A record as a small HTML page for the Pagefind CLI: the text to index in the body, meta,
     filters and sort keys in elements Pagefind reads but does not index. ``link`` carries the
-    article's real address (the page's own path is only a name in a scratch folder)."""
+    article's real address (the page's own path is only a name in a scratch folder). The title is
+    the body's ``<h1>``: Pagefind weighs words in headings above words in text, so an article
+    whose title holds the query ranks above one that only mentions it."""
     meta = {**record.meta, "link": record.url}
     hidden = "".join(f'<span data-pagefind-meta="{escape(k)}">{escape(v)}</span>' for k, v in meta.items())
     hidden += "".join(f'<span data-pagefind-filter="{escape(k)}">{escape(v)}</span>'
@@ -138,7 +143,14 @@ def record_page(record: Record, language: str) -> str:
     sorts = ", ".join(f"{k}:{v}" for k, v in record.sort.items())
     return (f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8"></head><body>'
             f'<div data-pagefind-ignore>{hidden}</div><span data-pagefind-sort="{escape(sorts)}"></span>'
-            f'<main data-pagefind-body>{escape(record.content)}</main></body></html>')
+            f'<main data-pagefind-body>{record_body(record)}</main></body></html>')
+
+
+def record_body(record: Record) -> str:
+    title = record.meta.get("title", "")
+    if title and record.content.startswith(title + "\n"):
+        return f"<h1>{escape(title)}</h1><p>{escape(record.content[len(title) + 1:])}</p>"
+    return escape(record.content)
 
 
 def write_with_cli(records: list[Record], output: Path, language: str, binary: Path) -> None:

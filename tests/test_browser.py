@@ -10,7 +10,7 @@ from PIL import Image
 from conftest import horizontal_overflow, open_page
 
 
-PAGES = ["", "2025/12/", "2025/", "2024/", "counties/", "counties/zhuzhoushi-yanlingxian/",
+PAGES = ["", "2025/12/", "2025/", "2024/", "counties/", "counties/ranking/", "counties/zhuzhoushi-yanlingxian/",
          "counties/changshashi-liuyangshi/", "search/index.html?q=代表联络站"]
 
 
@@ -40,7 +40,7 @@ def test_pages_fit_the_screen_and_load_nothing_from_outside(browser, server, pat
 
 def test_reader_follows_home_to_issue_to_article(browser, server):
     page, _ = open_page(browser, server, 375)
-    page.get_by_role("link", name="联络动态 2025年第13期").click()
+    page.get_by_role("link", name="联络动态2025年第13期").click()
     assert page.url.endswith("/2025/13/index.html")
     page.get_by_role("link", name="上一期：2025年第12期").click()
     assert page.url.endswith("/2025/12/index.html")
@@ -77,13 +77,13 @@ def test_reader_journey_home_issue_contents_search_county(browser, server):
     page.keyboard.press("Enter")
     page.wait_for_selector("#search-results li")
     hits = page.locator("#search-results .search-result-title a")
-    assert "找到 2 篇包含“人大代表二维码”的文章" in page.locator("#search-status").inner_text()
+    assert "2篇包含“人大代表二维码”" in page.locator("#search-status").inner_text()
     assert page.locator("#search-results mark").first.inner_text() == "人大代表二维码"
     hits.filter(has_text="畅通“全链条”").click()
     assert page.url.endswith("/2025/12/index.html#article-1")
     page.get_by_role("link", name="株洲市炎陵县", exact=True).first.click()
     assert page.url.endswith("/counties/zhuzhoushi-yanlingxian/index.html")
-    assert "刊发 2 篇文章：2025年 2 篇" in page.locator(".page-summary").inner_text()
+    assert "刊发2篇文章：2025年2篇" in page.locator(".page-summary").inner_text()
     assert page.locator(".county-articles li").count() == 2
     assert horizontal_overflow(page) <= 0
     assert all(url.startswith(server) for url in requests), requests

@@ -83,18 +83,19 @@ def test_issue_text_is_kept_exactly(built_site):
 def test_home_lists_latest_first_then_years_newest_first(built_site):
     html = (built_site / "index.html").read_text(encoding="utf-8")
     latest = html.index("最新一期")
-    assert html.index("联络动态 2025年第13期", latest) < html.index('id="years-title"')
-    assert html.index('id="year-2025"') < html.index('id="year-2024"')
-    year_2025 = html[html.index('id="year-2025"'):html.index('id="year-2024"')]
-    assert year_2025.index("2025年第13期") < year_2025.index("2025年第12期")
+    assert html.index("联络动态<span class=\"nowrap\">2025年第13期", latest) < html.index('id="recent-title"')
+    recent = html[html.index('id="recent-title"'):html.index('id="years-title"')]
+    assert recent.index("2025年第12期") < recent.index("2024年第36期") < recent.index("2024年第35期")
+    years = html[html.index('id="years-title"'):]
+    assert years.index('href="2025/index.html"') < years.index('href="2024/index.html"')
 
 
 def test_county_pages_list_articles_newest_first_with_counts(built_site):
     html = (built_site / "counties/changshashi-liuyangshi/index.html").read_text(encoding="utf-8")
     assert html.index("2024年第36期") < html.index("2024年第35期")
-    assert "刊发 2 篇文章" in html
+    assert "刊发2篇文章" in html
     index = (built_site / "counties/index.html").read_text(encoding="utf-8")
-    assert re.search(r"株洲市炎陵县</a> <span class=\"count\">2篇", index)
+    assert re.search(r"炎陵县</a><span class=\"count\">2篇", index)
 
 
 def test_all_links_are_relative_and_resolve(built_site):

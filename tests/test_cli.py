@@ -8,7 +8,7 @@ from conftest import run_cli
 def test_build_succeeds_with_exit_0(site):
     result = run_cli("build", "--site", str(site), cwd=site)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("共 4 期、18 个页面、6 个 PDF：写入 ")
+    assert result.stdout.startswith("共 4 期、20 个页面、6 个 PDF：写入 ")
     assert (site / "build/2025/12/index.html").is_file()
 
 

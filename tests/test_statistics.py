@@ -55,30 +55,89 @@ def front_matter_counts() -> Counter:
     return counts
 
 
-def read_table(built_site) -> dict[str, list[list[str]]]:
+def read_table(built_site, page: str = "counties/index.html") -> dict[str, list[list[str]]]:
     reader = TableReader("county-stats")
-    reader.feed((built_site / "counties/index.html").read_text(encoding="utf-8"))
+    reader.feed((built_site / page).read_text(encoding="utf-8"))
     return reader.rows
+
+
+def city_of(county: str) -> str:
+    """The 市州 prefix, read independently of liandong: up to the first 市 or 州 after two characters
+    (郴州市 is one city, not 郴州)."""
+    match = re.match(r"(.{2,}?[市州])..", county)
+    return match.group(1) if match else "其他单位"
+
+
+def check_table(rows, counts) -> dict[str, list[int]]:
+    """The table's figures against the content files; returns county → [total, per year…]."""
+    header = rows["thead"][0]
+    assert header[:2] == ["县区（单位）", "合计"]
+    years = [int(cell.removesuffix("年")) for cell in header[2:]]
+    assert years == sorted({year for _, year in counts}, reverse=True)
+    table, subtotals = {}, {}
+    for row in rows["tbody"]:
+        name, figures = row[0], [int(cell) for cell in row[1:]]
+        if name.endswith("小计"):
+            subtotals[name.removesuffix("小计")] = figures
+            continue
+        table[name] = figures
+        assert figures[1:] == [counts[name, year] for year in years], name
+        assert figures[0] == sum(counts[name, year] for year in years), name
+    assert set(table) == {county for county, _ in counts}
+    for city, figures in subtotals.items():
+        members = [county for county in table if city_of(county) == city]
+        assert members, city
+        assert figures == [sum(table[c][i] for c in members) for i in range(len(figures))], city
+    totals = [int(cell) for cell in rows["tfoot"][0][1:]]
+    assert rows["tfoot"][0][0] == "合计"
+    assert totals[1:] == [sum(n for (_, y), n in counts.items() if y == year) for year in years]
+    assert totals[0] == sum(counts.values()) == 9
+    return table
 
 
 def test_county_table_matches_the_content_files(built_site):
     counts = front_matter_counts()
     rows = read_table(built_site)
-    header = rows["thead"][0]
-    assert header[0] == "县区（单位）" and header[-1] == "合计"
-    years = [int(cell.removesuffix("年")) for cell in header[1:-1]]
-    assert years == sorted({year for _, year in counts}, reverse=True)
-    table = {}
+    check_table(rows, counts)
+    # Grouped by 市州: each city's subtotal line is followed by that city's counties.
+    city = None
     for row in rows["tbody"]:
-        county, figures = row[0], [int(cell) for cell in row[1:]]
-        table[county] = figures
-        assert figures[:-1] == [counts[county, year] for year in years], county
-        assert figures[-1] == sum(counts[county, year] for year in years), county
-    assert set(table) == {county for county, _ in counts}
-    totals = [int(cell) for cell in rows["tfoot"][0][1:]]
-    assert rows["tfoot"][0][0] == "合计"
-    assert totals[:-1] == [sum(n for (_, y), n in counts.items() if y == year) for year in years]
-    assert totals[-1] == sum(counts.values()) == 9
+        if row[0].endswith("小计"):
+            city = row[0].removesuffix("小计")
+        else:
+            assert city_of(row[0]) == city, row[0]
+
+
+def test_ranking_page_orders_the_same_figures_by_total(built_site):
+    counts = front_matter_counts()
+    rows = read_table(built_site, "counties/ranking/index.html")
+    table = check_table(rows, counts)
+    totals = [int(row[1]) for row in rows["tbody"]]
+    assert totals == sorted(totals, reverse=True) and len(totals) == len(table)
+
+
+def test_csv_download_carries_the_same_figures(built_site):
+    import csv
+
+    counts = front_matter_counts()
+    raw = (built_site / "counties/county-articles.csv").read_bytes()
+    assert raw.startswith("\ufeff".encode())  # so spreadsheet programs read it as UTF-8
+    lines = list(csv.reader(raw.decode("utf-8-sig").splitlines()))
+    header = lines[0]
+    assert header[:2] == ["市州", "县区（单位）"] and header[-1] == "合计"
+    years = [int(cell.removesuffix("年")) for cell in header[2:-1]]
+    assert years == sorted({year for _, year in counts})
+    counties = {}
+    for city, name, *figures in lines[1:-1]:
+        if name == "小计":
+            continue
+        assert city == city_of(name)
+        counties[name] = [int(n) for n in figures]
+        assert counties[name][:-1] == [counts[name, year] for year in years]
+    assert set(counties) == {county for county, _ in counts}
+    assert lines[-1][0] == "合计" and int(lines[-1][-1]) == sum(counts.values())
+    html = (built_site / "counties/index.html").read_text(encoding="utf-8")
+    assert 'href="county-articles.csv" download="联络动态各县区供稿统计.csv"' in html
 
 
 def test_front_matter_count_agrees_with_the_article_headings():
@@ -86,17 +145,16 @@ def test_front_matter_count_agrees_with_the_article_headings():
     assert by_headings == front_matter_counts()
 
 
-def test_chart_bars_carry_the_same_figures(built_site):
+def test_year_bars_carry_the_same_figures(built_site):
     counts = front_matter_counts()
-    html = (built_site / "counties/index.html").read_text(encoding="utf-8")
-    chart = html[html.index('<figure class="chart">'):html.index("</figure>")]
-    for block in re.split(r'<h3 class="chart-year">', chart)[1:]:
-        year = int(re.match(r"(\d{4})年", block).group(1))
-        bars = re.findall(r'class="bar-label"[^>]*>([^<]+)</a>.*?width: ([\d.]+)%.*?class="bar-value">(\d+)篇', block, re.S)
+    for year in {y for _, y in counts}:
+        html = (built_site / f"{year}/index.html").read_text(encoding="utf-8")
+        section = html[html.index('id="year-counties"'):]
+        bars = re.findall(r'class="bar-label"[^>]*>([^<]+)</a>.*?width: ([\d.]+)%.*?class="bar-value">(\d+)篇', section, re.S)
         expected = {county: n for (county, y), n in counts.items() if y == year}
         assert {county: int(n) for county, _, n in bars} == expected
         assert [int(n) for _, _, n in bars] == sorted(expected.values(), reverse=True)  # most first
-        peak = max(counts.values())
+        peak = max(expected.values())
         for county, width, n in bars:
             assert float(width) == round(100 * int(n) / peak, 1)
 
@@ -106,10 +164,10 @@ def test_year_and_county_pages_give_their_counts(built_site):
     for year in {y for _, y in counts}:
         html = (built_site / f"{year}/index.html").read_text(encoding="utf-8")
         in_year = {county: n for (county, y), n in counts.items() if y == year}
-        assert f"{sum(in_year.values())} 篇文章，来自 {len(in_year)} 个县区（单位）" in html
+        assert f"{sum(in_year.values())}篇文章，来自{len(in_year)}个县区（单位）" in re.sub(r"<[^>]+>", "", html)
         section = html[html.index('id="year-counties"'):]
         listed = dict(re.findall(r'class="bar-label"[^>]*>([^<]+)</a>.*?class="bar-value">(\d+)篇', section, re.S))
         assert {county: int(n) for county, n in listed.items()} == in_year
     html = (built_site / "counties/yueyangshi-pingjiangxian/index.html").read_text(encoding="utf-8")
-    assert "刊发 2 篇文章：2025年 1 篇，2024年 1 篇。" in html
+    assert "刊发2篇文章：2025年1篇，2024年1篇。" in re.sub(r"<[^>]+>", "", html)
     assert html.index('id="year-2025"') < html.index('id="year-2024"')

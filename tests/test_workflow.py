@@ -199,7 +199,7 @@ def test_parallel_and_serial_pdfs_are_identical(tmp_path):
 def test_summary_line_when_not_a_terminal_and_quiet_verbose(site):
     result = run_cli("build", "-j", "2", cwd=site)
     lines = result.stdout.splitlines()
-    assert len(lines) == 1 and lines[0].startswith("共 4 期、18 个页面、6 个 PDF：写入 ") and "用时" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("共 4 期、20 个页面、6 个 PDF：写入 ") and "用时" in lines[0]
     assert run_cli("build", "-q", cwd=site).stdout == ""
     edit(site / "content/2025/13.md", "群众扫码即可", "群众用手机扫码即可")
     verbose = run_cli("build", "-v", cwd=site).stdout

@@ -5,7 +5,7 @@
   "use strict";
 
   var PAGE_SIZE = 10;
-  var CHECK_LIMIT = 100;  // up to this many hits, check each for the whole query (one small file each)
+  var CHECK_LIMIT = 200;  // up to this many candidates, read each one's text (one small file each)
   var script = document.currentScript;
   var root = script.getAttribute("data-root");
   var indexUrl = script.getAttribute("data-index");
@@ -99,10 +99,14 @@
     link.href = root + (data.meta.link || data.url.slice(basePath.length));
     title.appendChild(link);
     item.appendChild(title);
-    var meta = [data.meta.issue, data.meta.date_text, data.meta.county].filter(Boolean).join(" · ");
-    item.appendChild(element("p", "search-result-meta", meta));
+    var meta = element("p", "search-result-meta");
+    [data.meta.issue, data.meta.date_text, data.meta.county].filter(Boolean).forEach(function (text, i) {
+      if (i) meta.appendChild(document.createTextNode(" · "));
+      meta.appendChild(element("span", "nowrap", text));  // a date or 期号 never breaks inside
+    });
+    item.appendChild(meta);
     var excerpt = element("p", "search-result-excerpt");
-    var around = query ? phraseExcerpt(data.content || "", query) : null;
+    var around = query ? phraseExcerpt(data.content || "", query) || phraseExcerpt(data.content || "", simplified(query)) : null;
     if (around) {
       excerpt.appendChild(around);
     } else {
@@ -140,29 +144,138 @@
     return out;
   }
 
-  // Pagefind finds Chinese words inside longer words, which gives good recall but also matches
-  // articles that hold only part of a phrase (代表联络站 → 代表). Results whose text holds every
-  // term of the query come first; the others follow under their own heading.
+  // Which articles hold the query. Pagefind matches words, not phrases: 代表联络站 also brings up
+  // articles with only 代表, and a phrase the index split differently (乡镇人大 inside
+  // 各乡镇人大主席团) may not come up at all. So the page asks Pagefind several times — the query as
+  // typed, in simplified characters (OpenCC's table, static/t2s.js), and split into words — and then
+  // reads each candidate's text: an article holds the query when its text contains every term of
+  // it (or of its simplified form) as written. Articles with the query in their title come first,
+  // then those with it in the text, then those that hold only part of it.
+  var T2S = (function () {
+    var table = new Map();
+    var source = window.LIANDONG_T2S;
+    if (source) {
+      var from = Array.from(source.from), to = Array.from(source.to);
+      from.forEach(function (char, i) { table.set(char, to[i]); });
+    }
+    return table;
+  })();
+  var segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter("zh-CN", { granularity: "word" }) : null;
+
+  function simplified(text) {
+    return Array.from(text).map(function (char) { return T2S.get(char) || char; }).join("");
+  }
+
+  function words(text) {
+    if (!segmenter) return text;
+    return text.split(/\s+/).map(function (term) {
+      return Array.from(segmenter.segment(term)).filter(function (s) { return s.isWordLike; })
+        .map(function (s) { return s.segment; }).join(" ");
+    }).join(" ");
+  }
+
   function squeeze(text) {
     return text.replace(/[\s\u200b]+/g, "").toLocaleLowerCase();
   }
 
-  function holdsQuery(data, q) {
-    var text = squeeze((data.meta.title || "") + (data.content || ""));
-    return q.split(/\s+/).every(function (term) { return text.indexOf(squeeze(term)) !== -1; });
+  function termsOf(q) {
+    return q.split(/\s+/).filter(Boolean).map(squeeze);
+  }
+
+  function holds(text, variants) {
+    var squeezed = squeeze(text);
+    return variants.some(function (terms) {
+      return terms.every(function (term) { return squeezed.indexOf(term) !== -1; });
+    });
+  }
+
+  // The Pagefind queries for what the reader typed, most literal first, without repeats: the query,
+  // its simplified form, both split into words, and then each word alone. Pagefind matches the
+  // start of indexed words, so a word alone also finds a phrase the index holds inside a longer
+  // word (乡镇人大 in 各乡镇人大主席团 is found through 人大).
+  function queriesFor(q) {
+    var out = [];
+    var add = function (query) { if (query && out.indexOf(query) === -1) out.push(query); };
+    var forms = [q, simplified(q)];
+    forms.forEach(function (variant) { add(variant); add(words(variant)); });
+    forms.forEach(function (variant) { words(variant).split(" ").forEach(add); });
+    return out;
+  }
+
+  // Every article to list for a search, in order, each marked with how it matched (tier 0: query in
+  // the title, 1: in the text, 2: only part of it, 3: not read because the hits are too many).
+  // Hits of the literal query are all listed; hits found only through the other forms are listed
+  // when their text holds the query. Up to CHECK_LIMIT candidates are read; past that Pagefind's
+  // own order stands. The status line counts exactly the entries returned.
+  function find(current) {
+    var options = { filters: current.filters };
+    if (current.sort === "date") options.sort = { date: "desc" };
+    if (!current.q) {
+      return pagefind.search(null, options).then(function (search) {
+        return search.results.map(function (result) { return { result: result, tier: 1 }; });
+      });
+    }
+    var variants = [current.q, simplified(current.q)].map(termsOf);
+    var queries = queriesFor(current.q);
+    var literal = [current.q, simplified(current.q)];  // their hits are listed even if they hold only part
+    return Promise.all(queries.map(function (query) { return pagefind.search(query, options); })).then(function (searches) {
+      var seen = new Set(), candidates = [];
+      // The literal query first; the looser forms after it, those with fewest hits (the most
+      // telling) first, so the candidates read within CHECK_LIMIT are the likeliest hits.
+      var order = searches.map(function (search, index) { return index; }).sort(function (a, b) {
+        var first = function (i) { return literal.indexOf(queries[i]) !== -1 ? 0 : 1; };
+        if (first(a) !== first(b)) return first(a) - first(b);
+        var size = function (i) { return searches[i] ? searches[i].results.length : 0; };
+        return size(a) - size(b) || a - b;
+      });
+      order.map(function (index) { return [searches[index], index]; }).forEach(function (pair) {
+        var search = pair[0], index = pair[1];
+        (search ? search.results : []).forEach(function (result) {
+          if (seen.has(result.id)) return;
+          seen.add(result.id);
+          candidates.push({ result: result, literal: literal.indexOf(queries[index]) !== -1 });
+        });
+      });
+      var checked = candidates.slice(0, CHECK_LIMIT), unchecked = candidates.slice(CHECK_LIMIT);
+      return Promise.all(checked.map(function (entry) { return entry.result.data(); })).then(function (items) {
+        var entries = [];
+        items.forEach(function (data, i) {
+          var entry = { result: checked[i].result, data: data };
+          if (holds(data.meta.title || "", variants)) entry.tier = 0;
+          else if (holds(data.content || "", variants)) entry.tier = 1;
+          else if (checked[i].literal) entry.tier = 2;
+          else return;  // found only through a looser form, and does not hold the query: not a hit
+          entries.push(entry);
+        });
+        unchecked.forEach(function (entry) {
+          if (entry.literal) entries.push({ result: entry.result, tier: 3 });
+        });
+        // Within a tier, Pagefind's order of relevance; sorted by date, title and text hits are one
+        // group, newest first (the searches are merged, so their dates are compared here).
+        var byDate = current.sort === "date";
+        var group = function (entry) { return byDate && entry.tier === 0 ? 1 : entry.tier; };
+        var when = function (entry) { return entry.data ? entry.data.meta.date + (entry.data.meta.link || "") : ""; };
+        return entries.map(function (entry, i) { entry.order = i; return entry; }).sort(function (a, b) {
+          var dates = byDate && when(a) !== when(b) ? (when(a) < when(b) ? 1 : -1) : 0;
+          return group(a) - group(b) || dates || a.order - b.order;
+        });
+      });
+    });
   }
 
   function showMore(ticket) {
     var batch = pending.splice(0, PAGE_SIZE);
     more.hidden = true;
-    return Promise.all(batch.map(function (entry) { return entry.load(); })).then(function (items) {
+    return Promise.all(batch.map(function (entry) {
+      return entry.data ? Promise.resolve(entry.data) : entry.result.data();
+    })).then(function (items) {
       if (ticket !== latest) return null;
       var first = null;
       items.forEach(function (data, index) {
-        var partial = batch[index].partial;
-        var node = render(data, partial ? "h3" : "h2", partial ? "" : shownQuery);
-        (partial ? partialList : list).appendChild(node);
-        if (partial) partialTitle.hidden = false;
+        var other = batch[index].tier >= 2;
+        var node = render(data, other ? "h3" : "h2", other ? "" : shownQuery);
+        (other ? partialList : list).appendChild(node);
+        if (other) partialTitle.hidden = false;
         first = first || node;
       });
       more.hidden = pending.length === 0;
@@ -170,16 +283,27 @@
     });
   }
 
-  function describe(current, exact, partial) {
+  // The status line counts exactly the articles the page lists.
+  function describe(current, entries) {
     var scope = [];
     if (current.filters.year) scope.push(current.filters.year + "年");
     if (current.filters.county) scope.push(current.filters.county);
     var where = scope.length ? "（" + scope.join("，") + "）" : "";
-    if (!current.q) return "共 " + exact + " 篇文章" + where + "。";
-    if (exact === null) return "找到 " + partial + " 篇相关文章" + where + "。";
-    var rest = partial ? "；另有 " + partial + " 篇只包含其中部分词语，列在后面" : "";
-    if (exact === 0 && partial === 0) return "没有找到包含“" + current.q + "”的文章" + where + "。请换个说法，或减少筛选条件。";
-    return "找到 " + exact + " 篇包含“" + current.q + "”的文章" + where + rest + "。";
+    var total = entries.length;
+    if (!current.q) return "共" + total + "篇文章" + where + "。";
+    var q = "“" + current.q + "”";
+    var simple = simplified(current.q);
+    var also = simple !== current.q ? "已同时按简体“" + simple + "”查找。" : "";
+    var count = function (tiers) { return entries.filter(function (e) { return tiers.indexOf(e.tier) !== -1; }).length; };
+    var whole = count([0, 1]), part = count([2]), unread = count([3]);
+    if (!total) return "没有找到包含" + q + "的文章" + where + "。" + also + "请换个说法，或减少筛选条件。";
+    if (unread) {
+      return "找到" + total + "篇相关文章" + where + "。在相关程度最高的" + (whole + part) + "篇中，" + whole +
+        "篇包含完整的" + q + "，排在最前。" + also;
+    }
+    if (!part) return "找到" + total + "篇包含" + q + "的文章" + where + "。" + also;
+    if (!whole) return "找到" + total + "篇文章" + where + "，都只包含" + q + "中的部分词语。" + also;
+    return "找到" + total + "篇文章" + where + "：" + whole + "篇包含" + q + "，" + part + "篇只包含其中部分词语（列在后面）。" + also;
   }
 
   function clear() {
@@ -199,30 +323,14 @@
       say("请输入关键词，如“代表联络站”；也可只选年份或县区，列出其全部文章。");
       return Promise.resolve();
     }
-    var options = { filters: current.filters };
-    if (current.sort === "date") options.sort = { date: "desc" };
-    return pagefind.search(current.q || null, options).then(function (search) {
-      if (ticket !== latest || !search) return null;
-      var results = search.results;
-      if (!current.q || results.length > CHECK_LIMIT) {
-        return { exact: current.q ? null : results.length, partial: results.length,
-                 entries: results.map(function (result) { return { load: function () { return result.data(); }, partial: false }; }) };
-      }
-      return Promise.all(results.map(function (result) { return result.data(); })).then(function (items) {
-        var exact = [], partial = [];
-        items.forEach(function (data) {
-          var whole = holdsQuery(data, current.q);
-          (whole ? exact : partial).push({ load: function () { return data; }, partial: !whole });
-        });
-        return { exact: exact.length, partial: partial.length, entries: exact.concat(partial) };
-      });
-    }).then(function (found) {
-      if (ticket !== latest || !found) return;
+    return find(current).then(function (entries) {
+      if (ticket !== latest) return;
       clear();
-      pending = found.entries;
+      pending = entries.slice();
       shownQuery = current.q;
+      partialTitle.textContent = entries.some(function (e) { return e.tier === 3; }) ? "其他相关文章" : "只包含部分关键词的文章";
       return showMore(ticket).then(function () {
-        if (ticket === latest) say(describe(current, found.exact, found.partial));
+        if (ticket === latest) say(describe(current, entries));
       });
     }).catch(fail);
   }
@@ -248,6 +356,23 @@
       if (first) first.querySelector("a").focus();
     }).catch(fail);
   });
+
+  // What the page lists for a query, as [{link, tier}] in order: scripts/search_recall.py measures
+  // recall and precision through this, the very function the page uses.
+  window.liandongSearch = function (q, filters) {
+    return find({ q: q.trim(), filters: filters || {}, sort: "" }).then(function (entries) {
+      var out = [];
+      var step = function (start) {  // 50 at a time: thousands of parallel fetches fail
+        if (start >= entries.length) return out;
+        return Promise.all(entries.slice(start, start + 50).map(function (entry, i) {
+          return (entry.data ? Promise.resolve(entry.data) : entry.result.data()).then(function (data) {
+            out[start + i] = { link: data.meta.link, title: data.meta.title, tier: entry.tier };
+          });
+        })).then(function () { return step(start + 50); });
+      };
+      return step(0);
+    });
+  };
 
   say("正在加载搜索索引……");
   basePath = new URL(root, location.href).pathname;
