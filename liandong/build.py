@@ -20,8 +20,8 @@ from liandong.fonts import resolve_stacks
 from liandong.model import Archive
 from liandong.printing import font_check_key, font_css, font_problems, plan_prints, site_font_check_key
 from liandong.reader import load_archive
-from liandong.routes import Page, plan
-from liandong.search import search_outputs
+from liandong.routes import Page, pdf_paths, plan
+from liandong.search import SEARCH_DIR, search_outputs
 from liandong.templates import make_env, render_page
 from liandong.writer import MARKER, remove_file, staging, static_files, write_file
 
@@ -75,7 +75,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     county_names = dict(cache.county_names)
     archive, problems = load_archive(config, cache.issues, county_names)
     raise_if_errors(problems)
-    pages = plan(archive, config, pdf=pdf)
+    kept = {} if pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
+    pages = plan(archive, config, pdf=pdf, kept_pdfs=set(kept))
     web_print = template_fingerprints(config)
     keys = {page.dest: page_key(web_print[0], page) for page in pages}
     statics = static_files(config.templates_dir / "static")
@@ -84,6 +85,9 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
     search_keys, search_files = search_outputs(archive, config) if search else ({}, {})
     keys.update(search_keys)
+    if not search:
+        keys.update(kept_outputs(cache, out_dir, lambda dest: dest.startswith(f"{SEARCH_DIR}/")))
+    keys.update(kept)
     prints, css, fonts_checked = [], "", set()
     if pdf:
         css, fonts_checked, font_warnings = checked_fonts(archive, config, cache.fonts_checked)
@@ -113,6 +117,18 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
         Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
                        tuple(problems))
+
+
+def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
+    """Outputs of the previous build that a build without PDFs (or without search) keeps as they are.
+
+    ``--no-pdf`` and ``--no-search`` make a quicker preview; they must not take the PDFs, their
+    download buttons or the search index away from an archive that has them. Such outputs keep
+    their old keys, so the next full build still remakes any that are out of date. ``wanted`` (a
+    set of dests, or a test on one) limits this to outputs the archive still has.
+    """
+    keep = wanted if callable(wanted) else wanted.__contains__
+    return {dest: key for dest, key in cache.outputs.items() if keep(dest) and (out_dir / dest).is_file()}
 
 
 def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics: dict[str, bytes | Path],

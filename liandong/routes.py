@@ -49,20 +49,30 @@ def pdf_link(dest: str, download_name: str) -> dict[str, str]:
     return {"href": dest.rsplit("/", 1)[1], "download": download_name}
 
 
-def plan(archive: Archive, config: SiteConfig, pdf: bool = True) -> list[Page]:
-    """The pages of the archive, in a fixed order (so output and logs are deterministic)."""
+def pdf_paths(archive: Archive, config: SiteConfig) -> list[str]:
+    """Every PDF the archive has: one per issue, and the yearly volumes if the site makes them."""
+    volumes = [volume_pdf_path(year) for year, _ in archive.years()] if config.pdf.volumes else []
+    return [issue_pdf_path(issue) for issue in archive.issues] + volumes
+
+
+def plan(archive: Archive, config: SiteConfig, pdf: bool = True, kept_pdfs: frozenset | set = frozenset()) -> list[Page]:
+    """The pages of the archive, in a fixed order (so output and logs are deterministic).
+
+    PDFs are linked when this build makes them, or when ``kept_pdfs`` says an earlier build's
+    PDF is kept (``build --no-pdf``)."""
     digests = tuple(issue.digest for issue in archive.issues)
     years = archive.years()
     figures = archive.figures()
     pages = [home_page(archive, years)]
     for year, issues in years:
-        volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if pdf and config.pdf.volumes else None
+        has_volume = (pdf and config.pdf.volumes) or volume_pdf_path(year) in kept_pdfs
+        volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if has_volume else None
         contributed = figures.in_year(year)
         pages.append(Page(f"{year}/index.html", "year.html",
                           {"year": year, "issues": issues, "pdf": volume, "contributed": contributed},
                           url=f"{year}/", deps=(tuple(i.digest for i in issues), volume, contributed)))
     for issue in archive.issues:
-        pages.append(issue_page(archive, config, issue, pdf))
+        pages.append(issue_page(archive, config, issue, pdf or issue_pdf_path(issue) in kept_pdfs))
     pages.extend(county_statistics_pages(archive, config, figures))
     for county in archive.counties:
         pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url,
