@@ -56,16 +56,18 @@ class BuildReport:
 
 def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
           search: bool = True, workers: int | None = None, executor: Executor | None = None,
-          progress: Progress | None = None) -> BuildReport:
+          progress: Progress | None = None, drafts: bool = False) -> BuildReport:
     """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
 
     PDFs render on ``executor`` if given, else on ``workers`` processes (default: all cores).
     ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
+    ``drafts=True`` includes the issues marked ``draft: true`` (the preview; their page says 草稿);
+    a published build never shows or counts them.
     """
     out_dir = out_dir or site_dir / "build"
     progress = progress or _Silent()
     cache_file = cache_path(site_dir, out_dir)
-    inputs = input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant}")
+    inputs = input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}")
     last = Stamp.load(cache_file)
     if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
         return BuildReport(out_dir, last.issues, last.pages, last.pdfs, (), (), last.warnings)
@@ -73,7 +75,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     config = with_variant(load_config(site_dir), pdf_variant)
     cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
     county_names = dict(cache.county_names)
-    archive, problems = load_archive(config, cache.issues, county_names)
+    archive, problems = load_archive(config, cache.issues, county_names, drafts=drafts)
     raise_if_errors(problems)
     kept = {} if pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
     pages = plan(archive, config, pdf=pdf, kept_pdfs=set(kept))
@@ -113,7 +115,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
             or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
         fresh.save(cache_file)
-    if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant}"):
+    if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}"):
         Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
                        tuple(problems))
@@ -239,7 +241,7 @@ def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str |
 
     site_dir = find_site_dir(issue_file)
     config = with_variant(load_config(site_dir), pdf_variant)
-    archive, problems = load_archive(config)
+    archive, problems = load_archive(config, drafts=True)  # a draft may be printed for proofreading
     issue = next((i for i in archive.issues if i.path.resolve() == issue_file.resolve()), None)
     mine = [p for p in problems if issue is None or p.location.path.resolve() == issue_file.resolve()]
     raise_if_errors(mine)

@@ -22,7 +22,7 @@ from liandong import __version__
 from liandong.model import Issue
 
 CACHE_DIR = ".liandong-cache"
-CACHE_FORMAT = 2  # bump whenever BuildCache or the cached model classes change shape
+CACHE_FORMAT = 3  # bump whenever BuildCache or the cached model classes change shape
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
 
 

@@ -3,7 +3,8 @@
 It reports every problem at once: site.yaml, every issue's front matter and sections, numbering
 across issues, characters the print fonts lack, and the copy-editing rules of liandong.lint.
 ``fix_site`` applies the safe fixes in place (and converts GBK files to UTF-8), after backing each
-changed file up.
+changed file up, to what the editor is working on: drafts and the files named, never a published
+issue unless asked for (``everything``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,8 @@ from liandong.config import _display_path, load_config
 from liandong.errors import LiandongError, Problem
 from liandong.fonts import issue_line_roles, missing_characters, resolve_stacks
 from liandong.lint import fix_text, lint_problems
-from liandong.reader import issue_files, load_archive, split_front_matter
+from liandong.lint import PLACEHOLDER
+from liandong.reader import draft_files, issue_files, load_archive, split_front_matter
 from liandong.sources import read_source
 from liandong.yamlsource import parse_yaml
 
@@ -40,6 +42,7 @@ def check_site(site_dir: Path) -> list[Problem]:
             problems += missing_characters(display, issue_line_roles(source.text), stacks)
         problems += lint_problems(source.text, display)
         problems += missing_contributors(source.text, display)
+        problems += draft_status(source.text, display)
     return sorted(problems, key=lambda p: (not p.is_error, p.location))
 
 
@@ -58,8 +61,48 @@ def missing_contributors(text: str, display: Path) -> list[Problem]:
             if isinstance(article, dict) and not article.get("contributor")]
 
 
-def fix_site(site_dir: Path, now: dt.datetime | None = None) -> list[tuple[Path, int, Path]]:
-    """Apply the safe copy-editing fixes and convert GBK files to UTF-8.
+def draft_status(text: str, display: Path) -> list[Problem]:
+    """For a draft, one line saying it will not be published and what it still lacks."""
+    front, problem = split_front_matter(text, display)
+    if problem:
+        return []
+    parsed = parse_yaml(front.yaml_text, display, first_line=2)
+    if not isinstance(parsed.data, dict) or parsed.data.get("draft") is not True:
+        return []
+    lacking = []
+    placeholders = [number for number, line in enumerate(text.split("\n"), start=1) if PLACEHOLDER in line]
+    if placeholders:
+        shown = "、".join(str(n) for n in placeholders[:8]) + ("……" if len(placeholders) > 8 else "")
+        lacking.append(f"{len(placeholders)} 处“{PLACEHOLDER}”占位文字（第 {shown} 行）")
+    articles = parsed.data.get("articles")
+    if not isinstance(articles, list) or not articles:
+        lacking.append("文章（articles 为空）")
+    elif not front.body.lstrip().startswith("# "):
+        lacking.append("正文（没有“# ”文章标题）")
+    else:
+        unnamed = [str(i + 1) for i, a in enumerate(articles) if not isinstance(a, dict) or not a.get("contributor")]
+        if unnamed:
+            lacking.append(f"第 {'、'.join(unnamed)} 篇文章的供稿单位")
+    state = f"尚缺：{'；'.join(lacking)}" if lacking else "内容已填写完整"
+    return [Problem(parsed.source.at("draft"), f"草稿（draft: true），liandong build 不会发布：{state}；"
+                    "定稿后删去“draft: true”一行即可发布", is_error=False)]
+
+
+def fix_targets(site_dir: Path, named: list[Path] | None = None, everything: bool = False) -> list[Path]:
+    """What ``check --fix`` may rewrite: every issue with ``everything``, else the files named,
+    else the drafts. A published issue is the record of what was printed: it changes only on request."""
+    content = site_dir / "content"
+    if everything:
+        return issue_files(content)
+    if named:
+        known = {path.resolve(): path for path in issue_files(content)}
+        return [known[path.resolve()] for path in named if path.resolve() in known]
+    return draft_files(content)
+
+
+def fix_site(site_dir: Path, now: dt.datetime | None = None, targets: list[Path] | None = None) -> list[tuple[Path, int, Path]]:
+    """Apply the safe copy-editing fixes and convert GBK files to UTF-8, in ``targets`` (default:
+    the drafts; see fix_targets).
 
     Returns (file, fixes, backup) for each file changed. The original is copied under
     .liandong-cache/backup/<time>/ first, and the new text is written to a temporary file and
@@ -67,7 +110,7 @@ def fix_site(site_dir: Path, now: dt.datetime | None = None) -> list[tuple[Path,
     """
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     changed = []
-    for path in issue_files(site_dir / "content"):
+    for path in fix_targets(site_dir) if targets is None else targets:
         raw = path.read_bytes()
         source, _ = read_source(path, _display_path(path))
         if source is None:
@@ -85,3 +128,18 @@ def fix_site(site_dir: Path, now: dt.datetime | None = None) -> list[tuple[Path,
         os.replace(temporary, path)
         changed.append((_display_path(path), count, _display_path(backup)))
     return changed
+
+
+def fixable_elsewhere(site_dir: Path, fixed: list[Path]) -> list[tuple[Path, int]]:
+    """Issues left alone by ``check --fix`` that it could have fixed: (file, fixes), for the report."""
+    done = {path.resolve() for path in fixed}
+    left = []
+    for path in issue_files(site_dir / "content"):
+        if path.resolve() in done:
+            continue
+        source, _ = read_source(path, _display_path(path))
+        if source is not None:
+            count = fix_text(source.text)[1]
+            if count:
+                left.append((_display_path(path), count))
+    return left

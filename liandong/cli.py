@@ -123,8 +123,11 @@ def pdf(issue_file: Path, output: Path | None, pdf_variant: str | None) -> None:
 @SITE
 @click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
               help="编印日期（YYYY-MM-DD），默认为今天。")
-def new(site_dir: Path, day) -> None:
-    """新建下一期的文件：自动算出期号和总期号，填好责任编辑和发送范围。"""
+@click.option("--force", is_flag=True, help="已有未完成的草稿时仍然新建。")
+def new(site_dir: Path, day, force: bool) -> None:
+    """新建下一期的草稿：自动算出期号和总期号，填好责任编辑和发送范围。
+
+    新文件标有“draft: true”，build 不会发布它；定稿后删去这一行即可发布。"""
     import datetime as dt
 
     from liandong.config import load_config
@@ -133,8 +136,9 @@ def new(site_dir: Path, day) -> None:
 
     config = load_config(site_dir)
     archive, _ = load_archive(config)
-    path = new_issue(config, archive, day.date() if day else dt.date.today())
-    click.echo(f"已新建 {path}，请填写文章内容后运行 liandong check 检查。")
+    path = new_issue(config, archive, day.date() if day else dt.date.today(), force=force)
+    click.echo(f"已新建草稿 {path}，请填写文章内容后运行 liandong check 检查；定稿后删去其中的“draft: true”一行，"
+               "liandong build 才会发布。")
 
 
 @main.command("import", options_metavar="[选项]")
@@ -173,14 +177,32 @@ def _ask_county(question: str, candidates: tuple[str, ...], default: str | None)
 @main.command(options_metavar="[选项]")
 @SITE
 @click.option("--strict", is_flag=True, help="把警告也当作错误（有警告时退出码为 1）。")
-@click.option("--fix", is_flag=True, help="自动修正可安全修正的问题（半角标点、直引号、多余空格），原文件先备份。")
-def check(site_dir: Path, strict: bool, fix: bool) -> None:
-    """检查整个站点（不写入任何文件），一次列出全部问题，包括标点、空格、引号等编校问题。"""
-    from liandong.check import check_site, fix_site
+@click.option("--fix", is_flag=True, help="自动修正可安全修正的问题（半角标点、省略号、直引号、多余空格），原文件先备份；"
+                                          "只改草稿和命令行列出的文件。")
+@click.option("--all", "fix_all", is_flag=True, help="与 --fix 一起用：连已发布的各期也修正。")
+@click.argument("files", metavar="[期刊文件]...", nargs=-1,
+                type=click.Path(dir_okay=False, exists=True, path_type=Path))
+def check(site_dir: Path, strict: bool, fix: bool, fix_all: bool, files: tuple[Path, ...]) -> None:
+    """检查整个站点（不写入任何文件），一次列出全部问题，包括标点、空格、引号等编校问题，并列出草稿还缺什么。
 
+    加 --fix 时自动修正草稿（draft: true）和命令行列出的期刊文件；已发布的各期只在加 --all 时修正。
+    """
+    from liandong.check import check_site, fix_site, fix_targets, fixable_elsewhere
+
+    if fix_all and not fix:
+        raise click.UsageError("--all 只能与 --fix 一起使用")
     if fix:
-        for path, count, backup in fix_site(site_dir):
+        targets = fix_targets(site_dir, list(files), fix_all)
+        outside = [path for path in files if path.resolve() not in {t.resolve() for t in targets}]
+        if outside:
+            raise click.UsageError(f"{outside[0]} 不是本站点 content/ 中的期刊文件")
+        if not targets:
+            click.echo("没有草稿，也没有指定文件：未修改任何文件（修正已发布的各期请加 --all）。")
+        for path, count, backup in fix_site(site_dir, targets=targets):
             click.echo(f"已修正 {path} 中 {count} 处（原文件备份在 {backup}）")
+        if not fix_all:
+            for path, count in fixable_elsewhere(site_dir, targets):
+                click.echo(f"未修改已发布的 {path}（其中 {count} 处可自动修正；需要时加 --all 或在命令行列出该文件）")
     problems = check_site(site_dir)
     for problem in problems:
         click.echo(str(problem), err=True)

@@ -1,8 +1,13 @@
 """Copy-editing checks editors ask for, on the raw text of an issue file, with safe fixes.
 
 Rules (each a warning with file and line):
-- half-width punctuation , : ; ? ! ( ) next to Chinese text (fixable: to ，：；？！（）);
-- straight double quotes " in Chinese text (fixable: to “” in pairs);
+- half-width punctuation , : ; ? ! ( ) next to Chinese text, also with spaces around it as in
+  "代表 , 群众" (fixable: to ，：；？！（）);
+- a half-width full stop . after Chinese text (fixable: to 。; "1." list numbers and decimals are
+  left alone, as is anything not preceded by Chinese);
+- ellipses written ... or … or 。。。 next to Chinese text (fixable: to ……);
+- doubled ，， 。。 、、 ；； ：： (fixable: one is kept);
+- straight double quotes " and single quotes ' in Chinese text (fixable: to “” and ‘’ in pairs);
 - stray spaces between Chinese characters, and full-width spaces pasted from Word at the start of
   a paragraph (fixable: removed; article titles are left alone, they use a space on purpose);
 - unbalanced “” ‘’ 《》 （） within a paragraph;
@@ -24,11 +29,17 @@ from liandong.errors import Location, Problem
 HAN = f"[{CJK}]"
 HAN_OR_PUNCT = f"[{CJK}\u3001-\u3011\uff01-\uff1f“”‘’《》…—]"
 PROTECTED = re.compile(r"`[^`]*`|https?://\S+|mailto:\S+|\]\([^)]*\)|<[^>]*>|\[\^[^\]]*\]:?")
-HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！"}
+HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
 PUNCT_NEAR_HAN = re.compile(f"(?<={HAN_OR_PUNCT})[,:;?!]|[,:;?!](?={HAN})")
 PAREN_PAIR = re.compile(r"\(([^()\n]*)\)")
 STRAY_SPACE = re.compile(f"(?<={HAN_OR_PUNCT})[ \u3000\u00a0]+(?={HAN_OR_PUNCT})")
 LEADING_WIDE_SPACE = re.compile("^[\u3000]+")
+GAP = "[ \t\u3000\u00a0]+"
+SPACED_PUNCT = re.compile(f"(?<={HAN_OR_PUNCT}){GAP}([,:;?!.]){GAP}(?={HAN_OR_PUNCT})")
+ELLIPSIS = re.compile(f"(?<={HAN_OR_PUNCT})(?:\\.{{2,}}|…+|。{{3,}})|(?:\\.{{2,}}|…+|。{{3,}})(?={HAN_OR_PUNCT})")
+FULL_STOP = re.compile(f"(?<=[{CJK}”’）》])\\.(?=$|[\\s{CJK}“”‘’（）《》*_])")
+DOUBLED = re.compile("([，。、；：])\\1+")
+SINGLE_QUOTE = re.compile("'")
 PAIRS = (("“", "”"), ("‘", "’"), ("《", "》"), ("（", "）"))
 PLACEHOLDER = "待填写"
 
@@ -45,9 +56,20 @@ def lint_text(text: str) -> list[Finding]:
 
 
 def fix_text(text: str) -> tuple[str, int]:
-    """The text with every fixable finding fixed, and how many were fixed."""
-    fixed, findings = _process(text, apply=True)
-    return fixed, sum(f.fixable for f in findings)
+    """The text with every fixable finding fixed, and how many were fixed.
+
+    Fixing can uncover more (a comma made full width leaves a space between two full-width
+    characters), so passes repeat until nothing fixable is left: the report after ``--fix`` then
+    lists only what the editor has to do by hand.
+    """
+    total = 0
+    for _ in range(5):
+        fixed, findings = _process(text, apply=True)
+        count = sum(f.fixable for f in findings)
+        if not count or fixed == text:
+            break
+        text, total = fixed, total + count
+    return text, total
 
 
 def lint_problems(text: str, display: Path) -> list[Problem]:
@@ -132,7 +154,30 @@ def _fix_piece(text: str, number: int, is_title: bool, findings: list[Finding]) 
             return f"（{inner}）"
         return match.group()
 
+    def ellipsis(match: re.Match) -> str:
+        if match.group() == "……":
+            return "……"
+        findings.append(Finding(number, f"省略号“{match.group()}”应为“……”", True))
+        return "……"
+
+    def spaced(match: re.Match) -> str:
+        mark = match.group(1)
+        findings.append(Finding(number, f"中文中使用了半角标点“{match.group()}”，应为全角“{HALF_TO_FULL[mark]}”", True))
+        return HALF_TO_FULL[mark]
+
+    def full_stop(match: re.Match) -> str:
+        findings.append(Finding(number, f"中文句末使用了半角句点“.”，应为“。”（“{_around(text, match)}”）", True))
+        return "。"
+
+    def doubled(match: re.Match) -> str:
+        findings.append(Finding(number, f"标点重复“{match.group()}”", True))
+        return match.group(1)
+
+    text = ELLIPSIS.sub(ellipsis, text)
+    text = SPACED_PUNCT.sub(spaced, text)
     text = PUNCT_NEAR_HAN.sub(punct, text)
+    text = FULL_STOP.sub(full_stop, text)
+    text = DOUBLED.sub(doubled, text)
     text = PAREN_PAIR.sub(parens, text)
     if '"' in text and re.search(HAN, text):
         count = text.count('"')
@@ -142,12 +187,28 @@ def _fix_piece(text: str, number: int, is_title: bool, findings: list[Finding]) 
             text = re.sub('"', lambda m: next(quotes), text)
         else:
             findings.append(Finding(number, "中文中使用了直引号“\"”且个数为单数，请手工改为中文引号“”", False))
+    text = _single_quotes(text, number, findings)
     if not is_title:
         def space(match: re.Match) -> str:
             findings.append(Finding(number, f"中文之间有多余的空格（“{_around(text, match)}”）", True))
             return ""
         text = STRAY_SPACE.sub(space, text)
     return text
+
+
+def _single_quotes(text: str, number: int, findings: list[Finding]) -> str:
+    """' quoting Chinese words becomes ‘’; apostrophes inside Latin words (it's) are left alone."""
+    marks = [m.start() for m in SINGLE_QUOTE.finditer(text)]
+    touching = [re.match(HAN_OR_PUNCT, text[i - 1:i] or "x") or re.match(HAN_OR_PUNCT, text[i + 1:i + 2] or "x")
+                for i in marks]
+    if not marks or not any(touching):
+        return text
+    if len(marks) % 2 or not all(touching):
+        findings.append(Finding(number, "中文中使用了直单引号“'”，请手工改为中文引号‘’", False))
+        return text
+    findings.append(Finding(number, "中文中使用了直单引号“'”，应为中文引号‘’", True))
+    quotes = iter("‘’" * (len(marks) // 2))
+    return SINGLE_QUOTE.sub(lambda m: next(quotes), text)
 
 
 def _around(text: str, match: re.Match) -> str:

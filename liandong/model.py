@@ -42,6 +42,7 @@ class Issue:
     editor: str
     articles: tuple[Article, ...]
     distribution: Mapping[str, tuple[str, ...]]
+    draft: bool = False  # ``draft: true``: read, checked and previewed, never published
     digest: str = ""  # of the source file and the settings it was read with; the cache key of everything it feeds
     encoding: str = "utf-8"  # of the source file
     warnings: tuple = ()  # problems found while reading it (GBK encoding…), repeated on every build until fixed
@@ -113,6 +114,7 @@ class Archive:
 
     issues: list[Issue]
     counties: list[County] = field(default_factory=list)
+    drafts: list[Issue] = field(default_factory=list)  # ``draft: true`` issues, whether or not shown
 
     def __post_init__(self) -> None:
         self.issues.sort(key=lambda issue: (issue.date, issue.key), reverse=True)

@@ -38,6 +38,7 @@ ISSUE_SCHEMA = s.Mapping((
     s.Field("editor", "责任编辑", s.text),
     s.Field("articles", "文章列表，与正文中的“# ”标题一一对应", s.ListOf(ARTICLE_SCHEMA), required=True),
     s.Field("distribution", "发送范围（报/送/发），填写后替换站点默认名单", s.Distribution()),
+    s.Field("draft", "草稿：为 true 时 build 不发布本期，定稿后删去此行", s.boolean),
 ))
 
 FENCE = re.compile(r"^---[ \t]*$")
@@ -64,8 +65,13 @@ def split_front_matter(text: str, path: Path) -> tuple[FrontMatter | None, Probl
 
 
 def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
-                 county_names: dict[str, CountyName] | None = None) -> tuple[Archive, list[Problem]]:
+                 county_names: dict[str, CountyName] | None = None,
+                 drafts: bool = False) -> tuple[Archive, list[Problem]]:
     """Every issue under content/, plus the problems found in them and across them.
+
+    Drafts (``draft: true``) are read and checked like any issue and numbered with the others, but
+    kept out of ``archive.issues`` (so out of every page, list, count, feed and index) unless
+    ``drafts`` asks for them, as the preview does; ``archive.drafts`` always lists them.
 
     ``known`` maps digests to issues parsed by an earlier build: a file whose bytes (and the
     settings it depends on) are unchanged is not parsed again. ``county_names`` caches the pinyin
@@ -95,7 +101,8 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
     if not issues and not problems:
         problems.append(Problem(Location(_display_path(config.content_dir)), "content 目录中没有任何期刊文件"))
     problems += numbering_problems(issues)
-    archive = Archive(issues)
+    archive = Archive([issue for issue in issues if drafts or not issue.draft],
+                      drafts=[issue for issue in issues if issue.draft])
     archive.counties = group_counties(archive, {} if county_names is None else county_names)
     return archive, problems
 
@@ -129,6 +136,28 @@ def issue_files(content_dir: Path) -> list[Path]:
         return []
     return sorted(path for path in content_dir.rglob("*.md")
                   if not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
+
+
+def draft_files(content_dir: Path) -> list[Path]:
+    """Issue files whose front matter says ``draft: true``, even ones too broken to build.
+
+    Only files that mention "draft" have their front matter parsed, so this is cheap on a large
+    archive. ``new`` and ``check --fix`` use it to find what the editor is working on.
+    """
+    found = []
+    for path in issue_files(content_dir):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        if b"draft" not in data:
+            continue
+        source, _ = decode_source(data, _display_path(path))
+        front, _ = split_front_matter(source.text, path) if source else (None, None)
+        parsed = parse_yaml(front.yaml_text, path, first_line=2) if front else None
+        if parsed and not parsed.problems and isinstance(parsed.data, dict) and parsed.data.get("draft") is True:
+            found.append(path)
+    return found
 
 
 def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
@@ -182,6 +211,7 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
         editor=values.get("editor", config.editor), articles=tuple(articles),
         distribution=freeze_distribution(distribution) if distribution else config.distribution,
         digest=digest,
+        draft=values.get("draft", False),
         encoding=source.encoding,
         warnings=tuple(problems),
     )

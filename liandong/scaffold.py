@@ -10,8 +10,10 @@ import yaml
 from liandong.config import SiteConfig, _display_path
 from liandong.errors import LiandongError, Location, Problem
 from liandong.model import Archive
+from liandong.reader import draft_files
 
 TEMPLATE = """---
+draft: true  # 草稿：liandong build 不会发布本期；定稿后删去这一行
 issue: {issue}  # 期号：每年从 1 开始
 total: {total}  # 总期号
 date: {date}  # 编印日期
@@ -33,14 +35,25 @@ articles:  # 每篇文章一项，顺序与下面的“# ”标题一致
 
 def next_numbers(archive: Archive, day: dt.date) -> tuple[int, int]:
     """(期号, 总期号) of a new issue dated ``day``: 期号 restarts at 1 each year, 总期号 continues."""
-    same_year = [issue.number for issue in archive.issues if issue.year == day.year]
+    issues = {issue.path: issue for issue in [*archive.issues, *archive.drafts]}.values()  # drafts hold numbers too
+    same_year = [issue.number for issue in issues if issue.year == day.year]
     number = max(same_year) + 1 if same_year else 1
-    total = max((issue.total for issue in archive.issues), default=0) + 1
+    total = max((issue.total for issue in issues), default=0) + 1
     return number, total
 
 
-def new_issue(config: SiteConfig, archive: Archive, day: dt.date) -> Path:
-    """Write the skeleton of the next issue; never overwrites an existing file."""
+def new_issue(config: SiteConfig, archive: Archive, day: dt.date, force: bool = False) -> Path:
+    """Write the skeleton of the next issue, as a draft; never overwrites an existing file.
+
+    While a draft exists a second one is refused (``force`` overrides): two empty issues in
+    progress is how placeholder issues get published by mistake.
+    """
+    unfinished = draft_files(config.content_dir)
+    if unfinished and not force:
+        listed = "、".join(str(_display_path(path)) for path in unfinished)
+        raise LiandongError(Problem(Location(_display_path(unfinished[0])),
+                                    f"已有未完成的草稿（draft: true）：{listed}；未新建。请先完成它"
+                                    "（定稿后删去“draft: true”一行），或加 --force 仍然新建"))
     number, total = next_numbers(archive, day)
     path = config.content_dir / str(day.year) / f"{number:02d}.md"
     if path.exists():

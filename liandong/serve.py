@@ -1,6 +1,7 @@
 """``liandong serve``: a live preview on 127.0.0.1 that rebuilds what an edit touches and reloads.
 
-The site is built (incrementally, PDFs included) into .liandong-cache/serve/, never into build/.
+The site is built (incrementally, PDFs included, drafts too: their page carries a 草稿 banner)
+into .liandong-cache/serve/, never into build/.
 A watcher thread rebuilds on every change to site.yaml, content/ or templates/; browsers hear of
 it over Server-Sent Events and reload. A failed build keeps the last good pages and shows the
 error, with file and line, over every page and in the terminal; the next good build clears it.
@@ -158,7 +159,7 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     def rebuild() -> None:
         started = time.monotonic()
         try:
-            result = build(site_dir, out_dir, pdf=pdf, executor=executor)
+            result = build(site_dir, out_dir, pdf=pdf, executor=executor, drafts=True)  # drafts show, with a 草稿 banner
         except LiandongError as error:
             message = error.format_message()
         except Exception as error:  # noqa: BLE001 — the preview must outlive any failure and say what it was

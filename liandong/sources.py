@@ -54,7 +54,7 @@ def decode_source(data: bytes, display: Path) -> tuple[Source | None, list[Probl
             return None, [Problem(Location(display, line), f"文件编码无法识别：第 {utf8_error.start} 字节"
                                                            f"（0x{data[utf8_error.start]:02X}）既不是 UTF-8 也不是 GBK，请另存为 UTF-8")]
         text, encoding = gbk, "gb18030"
-        problems = [Problem(here, "文件是 GBK/GB18030 编码，已按此读取；建议运行 liandong check --fix 转为 UTF-8",
+        problems = [Problem(here, f"文件是 GBK/GB18030 编码，已按此读取；建议运行 liandong check --fix {display} 转为 UTF-8",
                             is_error=False)]
     text = normalise(text)
     problems += control_character_warnings(text, display)
@@ -70,7 +70,7 @@ def control_character_warnings(text: str, display: Path) -> list[Problem]:
         if found:
             codes = "、".join(sorted({f"U+{ord(c):04X}" for c in found}))
             warnings.append(Problem(Location(display, number), f"含有不可见的控制字符 {codes}（多为从 Word 粘贴），"
-                                                               "已忽略；运行 liandong check --fix 可清除", is_error=False))
+                                                               f"已忽略；运行 liandong check --fix {display} 可清除", is_error=False))
     return warnings
 
 

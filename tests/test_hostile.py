@@ -42,7 +42,7 @@ def test_gbk_file_is_read_with_a_warning_and_fix_converts_it(site):
     assert "株洲市炎陵县：畅通“全链条”履职路径" in (site / "build/2025/12/index.html").read_text(encoding="utf-8")
     again = run_cli("build", "--no-pdf", cwd=site)  # cached: the warning stays until the file is converted
     assert "GBK/GB18030" in again.stderr
-    fixed = run_cli("check", "--fix", cwd=site)
+    fixed = run_cli("check", "--fix", "content/2025/12.md", cwd=site)
     assert "已修正 content/2025/12.md" in fixed.stdout
     assert path.read_text(encoding="utf-8") == fix_text(text)[0]  # same text, now UTF-8 (plus safe fixes)
     assert "GBK" not in run_cli("build", "--no-pdf", cwd=site).stderr
@@ -250,5 +250,5 @@ def test_word_control_characters_are_dropped_with_a_warning_and_fixed(site):
     result = run_cli("build", "--no-pdf", cwd=site)
     assert result.returncode == 0 and re.search(r"13\.md:\d+: 警告：含有不可见的控制字符 U\+000B、U\+000C", result.stderr)
     assert "群众扫码即可" in (site / "build/2025/13/index.html").read_text(encoding="utf-8")
-    run_cli("check", "--fix", cwd=site)
+    run_cli("check", "--fix", "content/2025/13.md", cwd=site)
     assert "\x0b" not in path.read_text(encoding="utf-8") and "群众扫码即可" in path.read_text(encoding="utf-8")

@@ -47,7 +47,7 @@ def test_new_continues_numbering_within_the_year(site):
     assert re.search(r"^issue: 14\b", text, re.M) and re.search(r"^total: 741\b", text, re.M)
     assert "date: 2025-09-01" in text and "editor: 汤建" in text and "- 全国人大常委会代表工作委员会" in text
     check = run_cli("check", cwd=site)
-    assert check.returncode == 0 and "14.md:7: 警告：仍有“待填写”占位文字" in check.stderr
+    assert check.returncode == 0 and "14.md:8: 警告：仍有“待填写”占位文字" in check.stderr
 
 
 def test_new_restarts_issue_number_in_a_new_year(site):
@@ -104,14 +104,14 @@ def test_check_fix_rewrites_safe_problems_keeps_a_backup_and_is_idempotent(site)
     original = path.read_text(encoding="utf-8")
     edit(path, "浏阳市人大常委会把“微建议”作为", "　　浏阳市人大常委会把\"微建议\"作为 重要抓手(示例),")
     broken = path.read_text(encoding="utf-8")
-    result = run_cli("check", "--fix", cwd=site)
+    result = run_cli("check", "--fix", "content/2024/35.md", cwd=site)
     assert "已修正 content/2024/35.md 中 5 处" in result.stdout
     fixed = path.read_text(encoding="utf-8")
     assert "浏阳市人大常委会把“微建议”作为重要抓手（示例），" in fixed
     backups = list((site / ".liandong-cache/backup").rglob("35.md"))
     assert len(backups) == 1 and backups[0].read_text(encoding="utf-8") == broken
     assert len(fixed.splitlines()) == len(original.splitlines())
-    again = run_cli("check", "--fix", cwd=site)
+    again = run_cli("check", "--fix", "content/2024/35.md", cwd=site)
     assert "已修正" not in again.stdout and path.read_text(encoding="utf-8") == fixed
 
 
