@@ -215,6 +215,28 @@ def check(site_dir: Path, strict: bool, fix: bool, fix_all: bool, files: tuple[P
 
 @main.command(options_metavar="[选项]")
 @SITE
+@click.argument("issue", metavar="年份/期号")
+@click.option("-o", "--output", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="输出目录，默认为当前目录下的 wechat-年份-期号/。")
+@click.option("--article", type=click.IntRange(min=1), default=None, help="只导出第 N 篇文章。")
+def wechat(site_dir: Path, issue: str, out_dir: Path | None, article: int | None) -> None:
+    """导出一期（或其中一篇）为可粘贴到微信公众号编辑器的 HTML，例如：liandong wechat 2025/12
+
+    样式全部写在各元素的 style 属性中，不含 class、脚本和外部字体；图片存为同目录下的文件。
+    用浏览器打开生成的 HTML，全选复制后粘贴到公众号编辑器即可（liandong serve 中的 /_wechat/年份/期号/ 页面可一键复制）。
+    """
+    from liandong.config import load_config
+    from liandong.wechat import locate_issue, read_one, write_post
+
+    config = load_config(site_dir)
+    found = read_one(config, locate_issue(config, issue))
+    target = out_dir or Path(f"wechat-{found.year}-{found.number:02d}")
+    written = write_post(config, found, target, article)
+    click.echo(f"已生成公众号版 → {written}（图片在同一目录，需在公众号编辑器中另行上传）")
+
+
+@main.command(options_metavar="[选项]")
+@SITE
 @click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="端口号（只在本机 127.0.0.1 上提供）；0 表示自动选择空闲端口。")
 @click.option("--pdf/--no-pdf", default=True, help="是否同时生成并刷新 PDF 预览（默认是）。")

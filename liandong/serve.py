@@ -22,6 +22,7 @@ from liandong.errors import LiandongError
 
 EVENTS = "/__liandong/events"
 PREVIEW = "/__liandong/pdf/"
+WECHAT = "/_wechat/"  # the WeChat post of an issue, with a copy button (liandong.wechat)
 RELOAD_SCRIPT = """<script>
 (function () {
   var source = new EventSource("/__liandong/events");
@@ -38,6 +39,7 @@ class PreviewState:
     """What the server shows: the build generation (bumped after every build) and the last error."""
 
     out_dir: Path
+    site_dir: Path = Path(".")
     generation: int = 0
     error: str | None = None
     changed: threading.Condition = field(default_factory=threading.Condition)
@@ -74,6 +76,8 @@ def make_handler(state: PreviewState, stop: threading.Event):
                 return self.send_events()
             if path.startswith(PREVIEW):
                 return self.send_html(pdf_preview_page(path[len(PREVIEW):], state.generation))
+            if path.startswith(WECHAT):
+                return self.send_html(wechat_page(state.site_dir, path[len(WECHAT):]))
             local = state.out_dir / path.lstrip("/")
             if path.endswith("/"):
                 local = local / "index.html"
@@ -136,6 +140,22 @@ def pdf_preview_page(issue: str, generation: int) -> str:
             f"<body><iframe src=\"{pdf}\" title=\"印刷版 PDF\"></iframe></body></html>")
 
 
+def wechat_page(site_dir: Path, rest: str) -> str:
+    """/_wechat/2025/12/ (whole issue) or /_wechat/2025/12/3/ (third article): read fresh on each
+    request, so it always shows the file as saved; a broken file shows its error instead."""
+    from liandong.config import load_config
+    from liandong.wechat import copy_page
+
+    parts = [p for p in rest.strip("/").split("/") if p]
+    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+        return "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>无此期</title><body>无此期</body></html>"
+    try:
+        return copy_page(load_config(site_dir), f"{parts[0]}/{parts[1]}", int(parts[2]) if len(parts) == 3 else None)
+    except LiandongError as error:
+        return ("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>无法生成公众号版</title><body>"
+                f"<h1>无法生成公众号版</h1><pre>{html.escape(error.format_message())}</pre></body></html>")
+
+
 def watch_and_rebuild(site_dir: Path, rebuild: Callable[[], None], stop: threading.Event) -> None:
     """Rebuild after every batch of changes to the site's sources (the output is not watched)."""
     from watchfiles import watch
@@ -152,7 +172,7 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     from liandong.pdf import process_pool
 
     out_dir = site_dir / ".liandong-cache" / "serve"
-    state = PreviewState(out_dir)
+    state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
     executor = process_pool(2) if pdf else None
 
