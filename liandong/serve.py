@@ -116,12 +116,14 @@ def make_handler(state: PreviewState, stop: threading.Event):
 
 
 def decorate(page: str, error: str | None, path: str) -> str:
-    """Add the reload script, a link to the PDF preview on issue pages, and the error overlay."""
+    """Add the reload script, links to the PDF preview and the WeChat post on issue pages, and the error overlay."""
     extra = RELOAD_SCRIPT
     parts = [p for p in path.strip("/").split("/") if p and p != "index.html"]
     if len(parts) == 2 and all(p.isdigit() for p in parts):
         extra += (f'<a href="{PREVIEW}{parts[0]}/{parts[1]}/" style="position:fixed;top:.5em;right:.5em;'
                   'z-index:9998;background:#c8161d;color:#fff;padding:.3em .8em;border-radius:3px">印刷版预览</a>')
+        extra += (f'<a href="{WECHAT}{parts[0]}/{parts[1]}/" style="position:fixed;top:2.6em;right:.5em;'
+                  'z-index:9998;background:#1a7f37;color:#fff;padding:.3em .8em;border-radius:3px">公众号版</a>')
     if error:
         extra += f'<pre id="liandong-error" style="{ERROR_STYLE}">构建失败，页面显示的是上次成功的结果：\n\n{html.escape(error)}</pre>'
     index = page.rfind("</body>")

@@ -198,6 +198,8 @@ def test_copy_page_pastes_with_its_styles_in_chromium(site: Path, browser) -> No
     try:
         with urllib.request.urlopen(serve.url + "_wechat/2025/14/", timeout=20) as response:
             assert "复制到剪贴板" in response.read().decode("utf-8")
+        with urllib.request.urlopen(serve.url + "2025/14/", timeout=20) as response:
+            assert 'href="/_wechat/2025/14/"' in response.read().decode("utf-8")  # linked from the issue page
         context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
         page = context.new_page()
         page.goto(serve.url + "_wechat/2025/14/", wait_until="load")
