@@ -185,17 +185,19 @@ def _ask_county(question: str, candidates: tuple[str, ...], default: str | None)
 def check(site_dir: Path, strict: bool, fix: bool, fix_all: bool, files: tuple[Path, ...]) -> None:
     """检查整个站点（不写入任何文件），一次列出全部问题，包括标点、空格、引号等编校问题，并列出草稿还缺什么。
 
-    加 --fix 时自动修正草稿（draft: true）和命令行列出的期刊文件；已发布的各期只在加 --all 时修正。
+    列出期刊文件时只报告这些文件（和全站设置）的问题。加 --fix 时自动修正草稿（draft: true）和命令行列出的
+    期刊文件；已发布的各期只在加 --all 时修正。
     """
     from liandong.check import check_site, fix_site, fix_targets, fixable_elsewhere
 
     if fix_all and not fix:
         raise click.UsageError("--all 只能与 --fix 一起使用")
+    known = {path.resolve() for path in fix_targets(site_dir, list(files))} if files else set()
+    outside = [path for path in files if path.resolve() not in known]
+    if outside:
+        raise click.UsageError(f"{outside[0]} 不是本站点 content/ 中的期刊文件")
     if fix:
         targets = fix_targets(site_dir, list(files), fix_all)
-        outside = [path for path in files if path.resolve() not in {t.resolve() for t in targets}]
-        if outside:
-            raise click.UsageError(f"{outside[0]} 不是本站点 content/ 中的期刊文件")
         if not targets:
             click.echo("没有草稿，也没有指定文件：未修改任何文件（修正已发布的各期请加 --all）。")
         for path, count, backup in fix_site(site_dir, targets=targets):
@@ -204,6 +206,9 @@ def check(site_dir: Path, strict: bool, fix: bool, fix_all: bool, files: tuple[P
             for path, count in fixable_elsewhere(site_dir, targets):
                 click.echo(f"未修改已发布的 {path}（其中 {count} 处可自动修正；需要时加 --all 或在命令行列出该文件）")
     problems = check_site(site_dir)
+    if files:  # only these files' problems, and those of the site as a whole
+        named = {path.resolve() for path in files}
+        problems = [p for p in problems if p.location.path.suffix != ".md" or p.location.path.resolve() in named]
     for problem in problems:
         click.echo(str(problem), err=True)
     errors = sum(p.is_error for p in problems)

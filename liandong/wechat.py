@@ -23,6 +23,7 @@ from html import escape
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Callable
+from urllib.parse import quote
 
 from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
@@ -89,7 +90,7 @@ def render_post(config: SiteConfig, issue: Issue, article: int | None, image_src
     import css_inline  # imported here: only this command needs it
 
     inliner = css_inline.CSSInliner(inline_style_tags=False, keep_style_tags=False, keep_link_tags=False,
-                                    load_remote_stylesheets=False, extra_css=css)
+                                    load_remote_stylesheets=False)
     inlined = inliner.inline_fragment(html, css)
     images: list[str] = []
 
@@ -220,7 +221,7 @@ def copy_page(config: SiteConfig, spec: str, article: int | None) -> str:
     """The preview's page (``liandong serve``, /_wechat/2025/12/): the post as WeChat will show it,
     a button that copies it to the clipboard, and links to each article alone."""
     issue = read_one(config, locate_issue(config, spec))
-    post = render_post(config, issue, article, lambda n, media: f"/media/{media}")
+    post = render_post(config, issue, article, lambda n, media: f"/media/{quote(media)}")
     page = Page("wechat/copy.html", "wechat/copy.html",
                 {"issue": issue, "post": post.html, "article": article, "base": f"/_wechat/{issue.year}/{issue.number:02d}/"})
     return render_page(make_env(config), page, config)

@@ -103,15 +103,16 @@ def test_fix_changes_drafts_and_named_files_only(site: Path) -> None:
     assert "会议指出。要加强建设……下一步，将继续推进……" in draft.read_text(encoding="utf-8")
     assert draft.read_text(encoding="utf-8").split("---")[1] == front_before
     assert SLOPPY in named.read_text(encoding="utf-8") and other.read_bytes() == other_before
+    # The report after fixing lists what is left, and nothing it could have fixed in the files it fixed.
+    left = [line for line in result.stderr.splitlines() if line.startswith("content/2025/14.md")]
+    assert any("待填写" in line for line in left)  # the draft's placeholders are still reported
+    assert all("半角" not in line and "省略号" not in line for line in left)
+    assert "没有发现问题" not in result.stdout
 
     result = run_cli("check", "--fix", "content/2024/36.md", cwd=site)
     assert "已修正 content/2024/36.md 中 4 处" in result.stdout
     assert SLOPPY not in named.read_text(encoding="utf-8") and other.read_bytes() == other_before
-    # The report after fixing lists what is left, and nothing it could have fixed in the files it fixed.
-    left = [line for line in result.stderr.splitlines() if line.startswith(("content/2024/36.md", "content/2025/14.md"))]
-    assert left and all("半角" not in line and "省略号" not in line for line in left)
-    assert any("待填写" in line for line in left)  # the draft's placeholders are still reported
-    assert "没有发现问题" not in result.stdout
+    assert all("半角" not in line and "省略号" not in line for line in result.stderr.splitlines())
 
 
 def test_fix_all_changes_published_issues(site: Path) -> None:
@@ -130,3 +131,12 @@ def test_fix_refuses_files_outside_the_content_folder(site: Path) -> None:
     assert result.returncode == 2 and "不是本站点 content/ 中的期刊文件" in result.stderr
     assert stray.read_text(encoding="utf-8") == "会议指出.要加强"
     assert run_cli("check", "--all", cwd=site).returncode == 2
+
+
+def test_check_of_named_files_reports_only_them(site: Path) -> None:
+    sloppy(site / "content/2024/35.md", "浏阳市人大常委会把")
+    sloppy(site / "content/2024/36.md", "述职，")
+    result = run_cli("check", "content/2024/36.md", cwd=site)
+    assert "content/2024/36.md" in result.stderr and "content/2024/35.md" not in result.stderr
+    assert "content/2025/12.md" not in result.stderr
+    assert run_cli("check", "site.yaml", cwd=site).returncode == 2
