@@ -30,13 +30,17 @@ HAN = f"[{CJK}]"
 HAN_OR_PUNCT = f"[{CJK}\u3001-\u3011\uff01-\uff1f“”‘’《》…—]"
 PROTECTED = re.compile(r"`[^`]*`|https?://\S+|mailto:\S+|\]\([^)]*\)|<[^>]*>|\[\^[^\]]*\]:?")
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
-PUNCT_NEAR_HAN = re.compile(f"(?<={HAN_OR_PUNCT})[,:;?!]|[,:;?!](?={HAN})")
+PUNCT_NEAR_HAN = re.compile(f"(?<={HAN_OR_PUNCT})[,:;?!]++|[,:;?!]++(?={HAN})")  # whole runs: ",," in one go
 PAREN_PAIR = re.compile(r"\(([^()\n]*)\)")
 STRAY_SPACE = re.compile(f"(?<={HAN_OR_PUNCT})[ \u3000\u00a0]+(?={HAN_OR_PUNCT})")
 LEADING_WIDE_SPACE = re.compile("^[\u3000]+")
 GAP = "[ \t\u3000\u00a0]+"
 SPACED_PUNCT = re.compile(f"(?<={HAN_OR_PUNCT}){GAP}([,:;?!.]){GAP}(?={HAN_OR_PUNCT})")
-ELLIPSIS = re.compile(f"(?<={HAN_OR_PUNCT})(?:\\.{{2,}}|…+|。{{3,}})|(?:\\.{{2,}}|…+|。{{3,}})(?={HAN_OR_PUNCT})")
+# Whole runs only (possessive), next to Chinese text or punctuation other than the run's own marks:
+# otherwise the tail of a correct …… could be taken for a lone … and doubled.
+ELLIPSIS_EDGE = f"[{CJK}\u3001\u3003-\u3011\uff01-\uff1f“”‘’《》—]"
+ELLIPSIS_RUN = "(?:\\.{2,}+|…++|。{3,}+)"
+ELLIPSIS = re.compile(f"(?<={ELLIPSIS_EDGE}){ELLIPSIS_RUN}|(?<![.…。]){ELLIPSIS_RUN}(?={ELLIPSIS_EDGE})")
 FULL_STOP = re.compile(f"(?<=[{CJK}”’）》])\\.(?=$|[\\s{CJK}“”‘’（）《》*_])")
 DOUBLED = re.compile("([，。、；：])\\1+")
 SINGLE_QUOTE = re.compile("'")
@@ -142,8 +146,9 @@ def _check_line(line: str, number: int) -> tuple[str, list[Finding]]:
 def _fix_piece(text: str, number: int, is_title: bool, findings: list[Finding]) -> str:
     def punct(match: re.Match) -> str:
         mark = match.group()
-        findings.append(Finding(number, f"中文中使用了半角标点“{mark}”，应为全角“{HALF_TO_FULL[mark]}”", True))
-        return HALF_TO_FULL[mark]
+        full = "".join(HALF_TO_FULL[c] for c in mark)
+        findings.append(Finding(number, f"中文中使用了半角标点“{mark}”，应为全角“{full}”", True))
+        return full
 
     def parens(match: re.Match) -> str:
         start, end = match.span()

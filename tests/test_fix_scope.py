@@ -140,3 +140,20 @@ def test_check_of_named_files_reports_only_them(site: Path) -> None:
     assert "content/2024/36.md" in result.stderr and "content/2024/35.md" not in result.stderr
     assert "content/2025/12.md" not in result.stderr
     assert run_cli("check", "site.yaml", cwd=site).returncode == 2
+
+
+from hypothesis import given, settings, strategies as st
+
+PIECES = st.sampled_from(["代表", "联络站", "。", "，", ".", "..", "...", "…", "……", ",", " , ", ":", ";", "?", "!", " ",
+                          "\u3000", '"', "'", "(", ")", "（", "）", "“", "”", "1.", "5", "it's", "a", "`x.y`", "**",
+                          "https://e.com/a.b", "。。", "、、"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(PIECES, max_size=30))
+def test_fix_is_idempotent_and_leaves_nothing_fixable(pieces: list[str]) -> None:
+    text = BODY.format("".join(pieces))
+    once, _ = fix_text(text)
+    assert fix_text(once) == (once, 0)
+    assert not [f for f in lint_text(once) if f.fixable]
+    assert once.split("\n")[:6] == text.split("\n")[:6]  # front matter and title lines above untouched
