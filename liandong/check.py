@@ -63,6 +63,8 @@ def missing_contributors(text: str, display: Path) -> list[Problem]:
 
 def draft_status(text: str, display: Path) -> list[Problem]:
     """For a draft, one line saying it will not be published and what it still lacks."""
+    if "draft" not in text:
+        return []
     front, problem = split_front_matter(text, display)
     if problem:
         return []
