@@ -17,8 +17,7 @@ from pathlib import Path
 from liandong.config import _display_path, load_config
 from liandong.errors import LiandongError, Problem
 from liandong.fonts import issue_line_roles, missing_characters, resolve_stacks
-from liandong.lint import fix_text, lint_problems
-from liandong.lint import PLACEHOLDER
+from liandong.lint import PLACEHOLDER, fix_text, lint_problems
 from liandong.reader import draft_files, issue_files, load_archive, split_front_matter
 from liandong.sources import read_source
 from liandong.yamlsource import parse_yaml
