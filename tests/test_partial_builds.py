@@ -17,21 +17,21 @@ def test_no_pdf_and_no_search_keep_pdfs_buttons_and_index(site: Path) -> None:
     pdfs, index = snapshot(out, ".pdf"), snapshot(out / "pagefind", "")
     assert len(pdfs) >= 5 and index  # 4 issues and their yearly volumes
     issue_page = (out / "2025/12/index.html").read_text(encoding="utf-8")
-    assert "下载印刷版 PDF" in issue_page
+    assert 'href="liandong-2025-12.pdf"' in issue_page
 
     report = build(site, pdf=False, search=False)
     assert not report.removed
     assert snapshot(out, ".pdf") == pdfs
     assert snapshot(out / "pagefind", "") == index
-    assert "下载印刷版 PDF" in (out / "2025/12/index.html").read_text(encoding="utf-8")
-    assert "合订本 PDF" in (out / "2025/index.html").read_text(encoding="utf-8")
+    assert 'href="liandong-2025-12.pdf"' in (out / "2025/12/index.html").read_text(encoding="utf-8")
+    assert 'href="liandong-2025-volume.pdf"' in (out / "2025/index.html").read_text(encoding="utf-8")
 
     # An edit previewed without PDFs keeps the old PDF (and its button) until the next full build.
     issue = site / "content/2025/12.md"
     issue.write_text(issue.read_text(encoding="utf-8").replace("炎陵县：", "炎陵县 ：", 1), encoding="utf-8")
     build(site, pdf=False, search=False)
     assert snapshot(out, ".pdf") == pdfs
-    assert "下载印刷版 PDF" in (out / "2025/12/index.html").read_text(encoding="utf-8")
+    assert 'href="liandong-2025-12.pdf"' in (out / "2025/12/index.html").read_text(encoding="utf-8")
     remade = build(site, workers=1)
     assert "2025/12/liandong-2025-12.pdf" in remade.written
 
@@ -48,4 +48,4 @@ def test_no_pdf_drops_pdfs_of_issues_that_are_gone(site: Path) -> None:
 def test_first_build_without_pdf_links_none(site: Path) -> None:
     build(site, pdf=False, search=False)
     assert not list((site / "build").rglob("*.pdf"))
-    assert "下载印刷版 PDF" not in (site / "build/2025/12/index.html").read_text(encoding="utf-8")
+    assert 'class="pdf-download"' not in (site / "build/2025/12/index.html").read_text(encoding="utf-8")
