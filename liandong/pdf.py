@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from liandong.errors import LiandongError, Location, Problem
+from liandong.interrupt import ignore_in_worker
 
 
 class NotdefWatcher(logging.Handler):
@@ -98,4 +99,4 @@ def process_pool(workers: int) -> Executor:
     when the caller runs threads (``liandong serve``)."""
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_in_worker)
