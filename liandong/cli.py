@@ -213,6 +213,9 @@ def serve(site_dir: Path, port: int, pdf: bool) -> None:
 
     try:
         run_serve(site_dir, port, pdf, announce, report)
+    except KeyboardInterrupt as interrupt:
+        click.echo("\n已停止预览。", err=True)
+        sys.exit(exit_code(interrupt))
     except OSError as exc:
         raise click.ClickException(f"无法在端口 {port} 上启动预览：{exc.strerror}") from exc
 
