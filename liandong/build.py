@@ -19,7 +19,7 @@ from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
 from liandong.interrupt import stop_pool
 from liandong.model import Archive
-from liandong.printing import font_check_key, font_css, font_problems, plan_prints, site_font_check_key
+from liandong.printing import font_check_key, font_css, font_problems, plan_prints, printable, site_font_check_key
 from liandong.reader import load_archive
 from liandong.routes import Page, plan
 from liandong.search import search_outputs
@@ -122,7 +122,7 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
                   executor: Executor | None, progress: Progress) -> None:
     """Render what is out of date into a staging copy of out_dir and swap it in."""
     env = make_env(config)
-    print_html = [(page, render_page(env, page, config, print_context(config, css))) for page in prints]
+    print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css))) for page in prints]
     with staging(out_dir, reuse=True) as stage:
         progress.start(len(pages) + len(statics) + len(print_html))
         for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
@@ -238,7 +238,7 @@ def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str |
     raise_if_errors(mine)
     css, _, _ = checked_fonts(Archive([issue]), config, set())
     page = plan_prints(archive, config, only=[issue])[0]
-    html = render_page(make_env(config), page, config, print_context(config, css))
+    html = render_page(make_env(config), printable(page, config), config, print_context(config, css))
     output = output or Path(page.context["title"])
     data = render_job(html, str(config.site_dir), config.pdf.variant, issue.path)
     output.parent.mkdir(parents=True, exist_ok=True)
