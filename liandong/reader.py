@@ -42,7 +42,7 @@ ISSUE_SCHEMA = s.Mapping((
 ))
 
 FENCE = re.compile(r"^---[ \t]*$")
-ADMIN_UNIT = re.compile(r".{2,}?(?:省|市|州|县|区|盟|旗)|.+$")
+ADMIN_UNIT = re.compile(r".{2,}?(?:省|市|州|县|区|盟|旗)|.+")  # no "$": it made long lines quadratic
 
 
 @dataclass(frozen=True)
