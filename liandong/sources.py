@@ -137,10 +137,18 @@ def _is_common(char: str, name: str) -> bool:
 
 
 def _looks_like_utf16(data: bytes) -> bool:
-    """Mostly NUL at every other byte: UTF-16 text (of ASCII and common CJK) saved without a BOM."""
-    sample = data[:4096]
-    even, odd = sample[0::2], sample[1::2]
-    return max(even.count(0), odd.count(0)) > len(sample) // 4
+    """Decodes as UTF-16 (either byte order) into text without NUL or control characters: a text
+    file saved as UTF-16 without its BOM, not a binary file."""
+    if len(data) % 2:
+        return False
+    for codec in ("utf-16-le", "utf-16-be"):
+        try:
+            text = data.decode(codec)
+        except UnicodeDecodeError:
+            continue
+        if "\0" not in text and not CONTROL.search(text):
+            return True
+    return False
 
 
 def control_character_warnings(text: str, display: Path) -> list[Problem]:
