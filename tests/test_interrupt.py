@@ -121,7 +121,8 @@ def test_fallback_swap_killed_between_renames_is_restored(scenario, monkeypatch)
     the next build puts the previous tree back before doing anything else."""
     site, pristine, old, new, total = scenario
     restore(pristine, site)
-    os.replace(site / "build", site / ".build-old-abc123" / "tree") if (site / ".build-old-abc123").mkdir() is None else None
+    (site / ".build-old-abc123").mkdir()
+    os.replace(site / "build", site / ".build-old-abc123" / "tree")  # killed after the first rename
     from liandong import writer
 
     monkeypatch.setattr(writer, "exchange", lambda first, second: False)
