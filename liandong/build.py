@@ -11,22 +11,20 @@ import os
 from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Protocol
+from typing import Callable, Protocol
 
 from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
 from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
+from liandong.interrupt import stop_pool
 from liandong.model import Archive
-from liandong.printing import font_check_key, font_css, font_problems, plan_prints, site_font_check_key
+from liandong.printing import font_check_key, font_css, font_problems, plan_prints, printable, site_font_check_key
 from liandong.reader import load_archive
 from liandong.routes import Page, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
 from liandong.templates import make_env, render_page
-from liandong.writer import MARKER, remove_file, staging, static_files, write_file
-
-
-VOLUME_TEMPLATE = "print/volume.html"
+from liandong.writer import MARKER, output_lock, remove_file, staging, static_files, write_file
 
 
 class Progress(Protocol):
@@ -56,17 +54,27 @@ class BuildReport:
 
 def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
           search: bool = True, workers: int | None = None, executor: Executor | None = None,
-          progress: Progress | None = None, drafts: bool = False) -> BuildReport:
+          progress: Progress | None = None, drafts: bool = False,
+          on_wait: Callable[[str], None] | None = None) -> BuildReport:
     """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
 
     PDFs render on ``executor`` if given, else on ``workers`` processes (default: all cores).
     ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
     ``drafts=True`` includes the issues marked ``draft: true`` (the preview; their page says 草稿);
     a published build never shows or counts them.
+    Builds into one folder run one at a time; ``on_wait`` hears it when this one has to wait.
     """
     out_dir = out_dir or site_dir / "build"
     progress = progress or _Silent()
     cache_file = cache_path(site_dir, out_dir)
+    with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait):
+        return _locked_build(site_dir, out_dir, cache_file, pdf, pdf_variant, search, workers, executor, progress,
+                             drafts)
+
+
+def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pdf_variant: str | None,
+                  search: bool, workers: int | None, executor: Executor | None, progress: Progress,
+                  drafts: bool) -> BuildReport:
     inputs = input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}")
     last = Stamp.load(cache_file)
     if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
@@ -98,25 +106,22 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
         keys.update({p.dest: page_key(web_print[1] + css + str(config.pdf.variant), p)
                      + media_key(p, config) for p in prints})
     todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
-    volumes = {p.dest for p in prints if p.template == VOLUME_TEMPLATE} & todo
     fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
-    if todo - volumes or stale:
+    if todo or stale:
+        # Everything, the yearly volumes included, goes into one staging folder swapped in once:
+        # build/ is never half new (an issue's page new and its volume old).
         files = {**statics, **media, **search_files}
         write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
-                      [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
-    if volumes:
-        # Yearly volumes are long (a year's issues in one PDF), so they are swapped in as a second
-        # step: the edited issue's page and PDF are live first. Until then the cache keeps the old
-        # volume keys, so an interrupted second step is simply redone by the next build.
-        BuildCache(fresh.issues, {**keys, **{d: cache.outputs.get(d, "") for d in volumes}},
-                   fonts_checked, county_names).save(cache_file)
-        write_outputs(config, out_dir, [], {}, [p for p in prints if p.dest in volumes], css, [], workers,
-                      executor, progress)
-    if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
-            or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
-        fresh.save(cache_file)
-    if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}"):
-        Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
+                      [p for p in prints if p.dest in todo], css, stale, workers, executor, progress)
+    try:
+        if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
+                or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
+            fresh.save(cache_file)
+        if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}"):
+            Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
+    except KeyboardInterrupt as interrupt:
+        interrupt.output_replaced = bool(todo or stale)  # the new output is in place; only the cache lags
+        raise
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
                        tuple(problems))
 
@@ -138,7 +143,7 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
                   executor: Executor | None, progress: Progress) -> None:
     """Render what is out of date into a staging copy of out_dir and swap it in."""
     env = make_env(config)
-    print_html = [(page, render_page(env, page, config, print_context(config, css))) for page in prints]
+    print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css))) for page in prints]
     with staging(out_dir, reuse=True) as stage:
         progress.start(len(pages) + len(statics) + len(print_html))
         for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
@@ -170,6 +175,7 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
         return
     own = executor is None
     executor = executor or pdf.process_pool(workers)
+    futures: dict = {}
     try:
         futures = {executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
                                    page.context["source"]): page for page, html in jobs}
@@ -178,6 +184,12 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
             write_file(stage, page.dest, future.result())
             progress.step(page.context["title"])
             del future
+    except BaseException:
+        for future in futures:
+            future.cancel()
+        if own:
+            stop_pool(executor)  # Ctrl-C or a failed PDF: do not wait for a long volume to finish
+        raise
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
@@ -247,7 +259,7 @@ def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str |
     raise_if_errors(mine)
     css, _, _ = checked_fonts(Archive([issue]), config, set())
     page = plan_prints(archive, config, only=[issue])[0]
-    html = render_page(make_env(config), page, config, print_context(config, css))
+    html = render_page(make_env(config), printable(page, config), config, print_context(config, css))
     output = output or Path(page.context["title"])
     data = render_job(html, str(config.site_dir), config.pdf.variant, issue.path)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import shutil
 from pathlib import Path
 
 from liandong.config import _display_path, load_config
 from liandong.errors import LiandongError, Problem
 from liandong.fonts import issue_line_roles, missing_characters, resolve_stacks
-from liandong.lint import PLACEHOLDER, fix_text, lint_problems
+from liandong.lint import PLACEHOLDER, body_start, fix_text, lint_problems
 from liandong.reader import draft_files, issue_files, load_archive, split_front_matter
-from liandong.sources import read_source
+from liandong.sources import DROPPED, Source, read_source
 from liandong.yamlsource import parse_yaml
 
 
@@ -102,32 +103,34 @@ def fix_targets(site_dir: Path, named: list[Path] | None = None, everything: boo
 
 
 def fix_site(site_dir: Path, now: dt.datetime | None = None, targets: list[Path] | None = None) -> list[tuple[Path, int, Path]]:
-    """Apply the safe copy-editing fixes and convert GBK files to UTF-8, in ``targets`` (default:
-    the drafts; see fix_targets).
+    """Apply the safe copy-editing fixes and convert GBK, Big5 and UTF-16 files to UTF-8, in
+    ``targets`` (default: the drafts; see fix_targets).
 
-    Returns (file, fixes, backup) for each file changed. The original is copied under
-    .liandong-cache/backup/<time>/ first, and the new text is written to a temporary file and
-    renamed over the old one, so no text can be lost. Line endings are kept as they were.
+    Returns (file, fixes, backup) for each file changed. Only the Markdown body is edited: the
+    front matter keeps its bytes (only converted to UTF-8, and cleared of invisible characters the
+    reader drops anyway). A file whose encoding is not known for certain is never rewritten. The
+    original is copied under .liandong-cache/backup/<time>/ first, and the new text is written to a
+    temporary file and renamed over the old one, so no text can be lost. Line endings are kept.
     """
     stamp = (now or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
     changed = []
     for path in fix_targets(site_dir) if targets is None else targets:
-        raw = path.read_bytes()
         source, _ = read_source(path, _display_path(path))
         if source is None:
-            continue
+            continue  # unreadable, or an encoding not known for certain: reported by check, never rewritten
+        raw = path.read_bytes()
         fixed, count = fix_text(source.text)
-        count += source.dropped + (source.encoding != "utf-8" or raw.startswith(b"\xef\xbb\xbf"))
-        if not count:
+        new = fixed_file(raw, source, fixed)
+        if new == raw:
             continue
-        newline = "\r\n" if b"\r\n" in raw else "\n"
+        count += source.dropped + (source.encoding != "utf-8" or raw.startswith(b"\xef\xbb\xbf"))
         backup = site_dir / ".liandong-cache" / "backup" / stamp / path.relative_to(site_dir)
         backup.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(path, backup)
         temporary = path.with_name(f".{path.name}.fixing")
-        temporary.write_bytes(fixed.replace("\n", newline).encode("utf-8"))
+        temporary.write_bytes(new)
         os.replace(temporary, path)
-        changed.append((_display_path(path), count, _display_path(backup)))
+        changed.append((_display_path(path), max(count, 1), _display_path(backup)))
     return changed
 
 
@@ -144,3 +147,19 @@ def fixable_elsewhere(site_dir: Path, fixed: list[Path]) -> list[tuple[Path, int
             if count:
                 left.append((_display_path(path), count))
     return left
+
+
+def fixed_file(raw: bytes, source: Source, fixed: str) -> bytes:
+    """The file's new bytes: its front matter as it was, then the fixed body, in UTF-8."""
+    original = raw.decode(CODECS[source.encoding])
+    original = original[1:] if original.startswith("\ufeff") else original
+    lines = fixed.split("\n")
+    start = body_start(lines)
+    front = "".join(LINE.findall(original)[:start])
+    newline = "\r\n" if "\r\n" in original else "\n"
+    body = "\n".join(lines[start:])
+    return DROPPED.sub("", front).encode("utf-8") + body.replace("\n", newline).encode("utf-8")
+
+
+CODECS = {"utf-8": "utf-8", "utf-16": "utf-16", "gb18030": "gb18030", "big5": "cp950"}
+LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$")

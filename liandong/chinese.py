@@ -106,7 +106,7 @@ def _touches_cjk(text: str, index: int) -> bool:
 # is set half width with the OpenType "halt" feature, closing the visible gap Chinese readers notice.
 CLOSING_PUNCT = set("”’）》〉」』】〕〗］｝，。、；：？！")
 FULLWIDTH_PUNCT = CLOSING_PUNCT | set("“‘（《〈「『【〔〖")
-HTML_TAG = re.compile(r"(<[^>]*>)")
+HTML_TAG = re.compile(r"(<[^<>]*>)")  # [^<>]: linear even on a run of "<" without ">"
 
 
 def compress_punctuation(html: str, css_class: str = "halt") -> str:

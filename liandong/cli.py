@@ -13,6 +13,7 @@ import click
 
 from liandong import __version__, cli_zh
 from liandong.config import PDF_VARIANTS
+from liandong.interrupt import exit_code, install_sigterm
 
 cli_zh.install()
 
@@ -77,12 +78,16 @@ def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_var
 
     started = time.monotonic()
     progress = TerminalProgress() if sys.stdout.isatty() and not quiet else None
+    install_sigterm()
     try:
         report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant, search=search, workers=jobs,
-                           progress=progress)
-    except KeyboardInterrupt:
-        click.echo("\n已中断：原有输出保持不变。", err=True)
-        sys.exit(130)
+                           progress=progress, on_wait=lambda message: click.echo(message, err=True))
+    except KeyboardInterrupt as interrupt:
+        if getattr(interrupt, "output_replaced", False):
+            click.echo("\n已中断：新的输出已经完整写入，下次构建会补全缓存。", err=True)
+        else:
+            click.echo("\n已中断：原有输出保持不变。", err=True)
+        sys.exit(exit_code(interrupt))
     for warning in report.warnings:
         click.echo(str(warning), err=True)
     if verbose:
@@ -257,6 +262,9 @@ def serve(site_dir: Path, port: int, pdf: bool) -> None:
 
     try:
         run_serve(site_dir, port, pdf, announce, report)
+    except KeyboardInterrupt as interrupt:
+        click.echo("\n已停止预览。", err=True)
+        sys.exit(exit_code(interrupt))
     except OSError as exc:
         raise click.ClickException(f"无法在端口 {port} 上启动预览：{exc.strerror}") from exc
 

@@ -25,10 +25,13 @@ from pathlib import Path
 
 from liandong.chinese import CJK
 from liandong.errors import Location, Problem
+from liandong.reader import FENCE
 
 HAN = f"[{CJK}]"
 HAN_OR_PUNCT = f"[{CJK}\u3001-\u3011\uff01-\uff1f“”‘’《》…—]"
-PROTECTED = re.compile(r"`[^`]*`|https?://\S+|mailto:\S+|\]\([^)]*\)|<[^>]*>|\[\^[^\]]*\]:?")
+# Each bracketed form stops at its own opening character too ([^)\]], [^<>], [^\][]), so a line of
+# thousands of "](" or "<" without a closer is scanned once, not once per opener (quadratic).
+PROTECTED = re.compile(r"`[^`]*`|https?://\S+|mailto:\S+|\]\([^)\]]*\)|<[^<>]*>|\[\^[^\][]*\]:?")
 HALF_TO_FULL = {",": "，", ":": "：", ";": "；", "?": "？", "!": "！", ".": "。"}
 PUNCT_NEAR_HAN = re.compile(f"(?<={HAN_OR_PUNCT})[,:;?!]++|[,:;?!]++(?={HAN})")  # whole runs: ",," in one go
 PAREN_PAIR = re.compile(r"\(([^()\n]*)\)")
@@ -83,7 +86,7 @@ def lint_problems(text: str, display: Path) -> list[Problem]:
 def _process(text: str, apply: bool = False) -> tuple[str, list[Finding]]:
     lines = text.split("\n")
     findings: list[Finding] = []
-    body_start = _body_start(lines)
+    first_body_line = body_start(lines)
     in_code = False
     paragraph: list[tuple[int, str]] = []
     placeholders = [index + 1 for index, line in enumerate(lines) if PLACEHOLDER in line]
@@ -92,7 +95,7 @@ def _process(text: str, apply: bool = False) -> tuple[str, list[Finding]]:
                                                  "这是第一处），请补全", False))
     for index, line in enumerate(lines):
         number = index + 1
-        if index < body_start:
+        if index < first_body_line:
             continue
         if line.lstrip().startswith(("```", "~~~")):
             in_code = not in_code
@@ -112,10 +115,12 @@ def _process(text: str, apply: bool = False) -> tuple[str, list[Finding]]:
     return "\n".join(lines), findings
 
 
-def _body_start(lines: list[str]) -> int:
-    if lines and lines[0].strip() == "---":
+def body_start(lines: list[str]) -> int:
+    """Index of the first body line: after the front matter, fenced exactly as the reader fences it
+    (an indented ``---`` inside a YAML value does not end it)."""
+    if lines and FENCE.match(lines[0]):
         for index in range(1, len(lines)):
-            if lines[index].strip() == "---":
+            if FENCE.match(lines[index]):
                 return index + 1
     return 0
 

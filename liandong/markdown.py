@@ -69,7 +69,10 @@ def make_parser() -> MarkdownIt:
     return parser
 
 
-ARTICLE_HEADING = re.compile(r"^ {0,3}#(?:[ \t]+(.*?))?(?:[ \t]+#+)?[ \t]*$")
+# "# " starts an article: a # followed by a space, a tab or nothing (CommonMark's ATX rule). Only the
+# start is matched: the title is taken by rendering the line, and a pattern for the whole line
+# (title, closing #s, trailing spaces) backtracks quadratically on a title of many spaces.
+ARTICLE_HEADING = re.compile(r" {0,3}#(?:[ \t]|$)")
 FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 

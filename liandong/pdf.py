@@ -17,6 +17,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from liandong.errors import LiandongError, Location, Problem
+from liandong.interrupt import ignore_in_worker
 
 
 class NotdefWatcher(logging.Handler):
@@ -61,7 +62,17 @@ class PdfRenderer:
             font_config=self.font_config)
         if self.watcher.messages:
             raise LiandongError(Problem(Location(source), "PDF 中有字体缺字，会印成方框：" + self.watcher.messages[0]))
+        for page in document.pages:
+            page.links = [link for link in page.links if publishable_link(link[0], link[1])]
         return document.write_pdf(**({"pdf_variant": variant} if variant else {}))
+
+
+def publishable_link(kind: str, target: str) -> bool:
+    """The last check before a link is written into a PDF: jumps within the document, web, mail
+    and phone only. Never file: (the editor's folders) or any other scheme the HTML slipped in."""
+    if kind == "internal":
+        return True
+    return kind == "external" and urlsplit(target).scheme.lower() in ("http", "https", "mailto", "tel")
 
 
 def site_only_fetcher(root: Path):
@@ -98,4 +109,4 @@ def process_pool(workers: int) -> Executor:
     when the caller runs threads (``liandong serve``)."""
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_in_worker)

@@ -6,7 +6,11 @@ checked against them before anything is rendered.
 
 from __future__ import annotations
 
+import html
+import re
+from dataclasses import replace
 from pathlib import Path
+from urllib.parse import urljoin, urlsplit
 
 from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import Problem
@@ -35,6 +39,47 @@ def plan_prints(archive: Archive, config: SiteConfig, only: list[Issue] | None =
                                 "title": volume_pdf_name(config, year)},
                                deps=tuple(issue.digest for issue in issues)))
     return prints
+
+
+LINK_OPEN = re.compile(r'<a href="([^"<>]*)"')
+PRINTABLE_SCHEMES = ("http", "https", "mailto", "tel")
+
+
+def printable(page: Page, config: SiteConfig) -> Page:
+    """The page with every link in its articles made fit for paper (see :func:`printable_links`)."""
+    context = dict(page.context)
+    if "issue" in context:
+        context["issue"] = _printable_issue(context["issue"], config)
+    if "issues" in context:
+        context["issues"] = [_printable_issue(issue, config) for issue in context["issues"]]
+    return replace(page, context=context)
+
+
+def _printable_issue(issue: Issue, config: SiteConfig) -> Issue:
+    page_url = urljoin(config.base_url, issue.url + "index.html")
+    return replace(issue, articles=tuple(replace(article, html=printable_links(article.html, page_url))
+                                         for article in issue.articles))
+
+
+def printable_links(article_html: str, page_url: str) -> str:
+    """A PDF has no folder to be relative to: WeasyPrint would make ``../13/index.html`` a
+    ``file:///<build folder>/…`` link, publishing the editor's folders and differing from folder to
+    folder. Relative links are resolved against the issue's published address (base_url); links
+    inside the article (#…) stay; links with any scheme but http(s), mailto and tel lose their
+    target and print as plain text."""
+    def fix(match: re.Match) -> str:
+        target = html.unescape(match.group(1)).strip()
+        if target.startswith("#"):
+            return match.group()
+        scheme = urlsplit(target).scheme.lower() if ":" in target else ""
+        if not scheme and not target.startswith(("//", "\\")):
+            target = urljoin(page_url, target)
+            scheme = urlsplit(target).scheme.lower()
+        if scheme not in PRINTABLE_SCHEMES or "\\" in target:
+            return "<a"
+        return f'<a href="{html.escape(target)}"'
+
+    return LINK_OPEN.sub(fix, article_html)
 
 
 def font_css(stacks: dict[str, FontStack], config: SiteConfig) -> str:

@@ -21,6 +21,7 @@ from markdown_it import MarkdownIt
 from liandong import schema as s
 from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
+from liandong.interrupt import ignore_in_worker
 from liandong.markdown import MEDIA_SCHEME, ImageRef, make_parser, render_article, split_sections
 from liandong.model import Archive, Article, County, Issue
 from liandong.sources import decode_source, read_bytes
@@ -42,7 +43,7 @@ ISSUE_SCHEMA = s.Mapping((
 ))
 
 FENCE = re.compile(r"^---[ \t]*$")
-ADMIN_UNIT = re.compile(r".{2,}?(?:省|市|州|县|区|盟|旗)|.+$")
+ADMIN_UNIT = re.compile(r".{2,}?(?:省|市|州|县|区|盟|旗)|.+")  # no "$": it made long lines quadratic
 
 
 @dataclass(frozen=True)
@@ -117,7 +118,7 @@ def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> lis
         return parse_chunk(pending, config)
     chunks = [pending[index::workers * 4] for index in range(workers * 4)]
     method = "fork" if threading.active_count() == 1 else "forkserver"  # fork is unsafe beside threads
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method)) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker) as pool:
         results = list(pool.map(parse_chunk, chunks, [config] * len(chunks)))
     ordered: list = [None] * len(pending)
     for index, chunk in enumerate(results):

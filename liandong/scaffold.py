@@ -42,6 +42,18 @@ def next_numbers(archive: Archive, day: dt.date) -> tuple[int, int]:
     return number, total
 
 
+def yaml_scalar(value: object) -> str:
+    """One value as YAML's emitter writes it on a single line: quoted whenever it must be (a
+    责任编辑 holding ": " or " #", leading "-", "yes", digits…), so the file is valid and reads back
+    as the same value. Never string formatting."""
+    text = yaml.safe_dump(value, allow_unicode=True, default_flow_style=True, width=1 << 30)
+    text = text[:-len("...\n")] if text.endswith("\n...\n") else text
+    text = text.rstrip("\n")
+    if "\n" in text:  # a value spanning lines: escaped in double quotes instead
+        text = yaml.safe_dump(value, allow_unicode=True, default_style='"', width=1 << 30).rstrip("\n")
+    return text
+
+
 def new_issue(config: SiteConfig, archive: Archive, day: dt.date, force: bool = False) -> Path:
     """Write the skeleton of the next issue, as a draft; never overwrites an existing file.
 
@@ -60,7 +72,7 @@ def new_issue(config: SiteConfig, archive: Archive, day: dt.date, force: bool = 
         raise LiandongError(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请检查期号"))
     distribution = yaml.safe_dump({"distribution": {k: list(v) for k, v in config.distribution.items()}},
                                   allow_unicode=True, sort_keys=False, default_flow_style=False)
-    text = TEMPLATE.format(issue=number, total=total, date=day.isoformat(), editor=config.editor,
+    text = TEMPLATE.format(issue=number, total=total, date=day.isoformat(), editor=yaml_scalar(config.editor),
                            distribution=distribution)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as stream:  # "x": fail rather than overwrite, even in a race

@@ -10,15 +10,18 @@ error, with file and line, over every page and in the terminal; the next good bu
 from __future__ import annotations
 
 import html
+import mimetypes
+import re
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from liandong.errors import LiandongError
+from liandong.interrupt import install_sigterm, stop_pool
 
 EVENTS = "/__liandong/events"
 PREVIEW = "/__liandong/pdf/"
@@ -56,70 +59,165 @@ class PreviewState:
             return self.generation
 
 
-def make_handler(state: PreviewState, stop: threading.Event):
-    class PreviewHandler(SimpleHTTPRequestHandler):
-        """Static files from the preview build, with the reload script and any error injected."""
+ALLOWED_HOSTS = ("127.0.0.1", "localhost")
+YEAR_AND_NUMBER = re.compile(r"[0-9]{4}/[0-9]{1,3}")
 
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, directory=str(state.out_dir), **kwargs)
+
+def resolve_request(root: Path, url_path: str) -> tuple[Path | None, str | None]:
+    """The file a request path names inside root, or (None, redirect) for a folder without its
+    slash, or (None, None) when there is none.
+
+    The path is decoded strictly (UTF-8, no NUL), then resolved with symlinks followed and kept
+    only if it is still inside root: ``..`` (raw or %-encoded), absolute paths and links that
+    point out of the preview all end at 404, whatever else is on the disk.
+    """
+    try:
+        decoded = unquote(url_path, errors="strict")
+    except UnicodeDecodeError:
+        return None, None
+    if "\0" in decoded or "\\" in decoded or not decoded.startswith("/"):
+        return None, None
+    parts = [part for part in decoded.split("/") if part]
+    if any(part in (".", "..") for part in parts):
+        return None, None
+    root = root.resolve()
+    try:
+        target = root.joinpath(*parts).resolve()
+        if target != root and root not in target.parents:
+            return None, None
+        if target.is_dir():
+            if not decoded.endswith("/"):
+                return None, "/" + "".join(f"{quote(part)}/" for part in parts)
+            target = (target / "index.html").resolve()
+            if root not in target.parents:
+                return None, None
+        return (target, None) if target.is_file() else (None, None)
+    except (OSError, ValueError):
+        return None, None
+
+
+def host_allowed(header: str | None, port: int) -> bool:
+    """Only 127.0.0.1 and localhost (with this server's port, if one is given): a web page the
+    editor visits cannot reach the preview through a rebound DNS name."""
+    if not header:
+        return False
+    host, _, given_port = header.strip().lower().rpartition(":") if ":" in header else (header.strip().lower(), "", "")
+    return host in ALLOWED_HOSTS and given_port in ("", str(port))
+
+
+def make_handler(state: PreviewState, stop: threading.Event):
+    class PreviewHandler(BaseHTTPRequestHandler):
+        """Files from the preview build only, with the reload script and any error injected."""
+
+        server_version = "liandong"
+        sys_version = ""
+        timeout = 60  # a client that sends half a request and waits is dropped, quietly
 
         def log_message(self, *args) -> None:
             pass
+
+        def handle_one_request(self) -> None:
+            """Whatever a client sends or however early it hangs up: no traceback, no noise."""
+            try:
+                super().handle_one_request()
+            except (ConnectionError, TimeoutError):
+                self.close_connection = True
+            except Exception:  # noqa: BLE001 — a request must never take the preview down or print a traceback
+                self.close_connection = True
+                try:
+                    self.send_plain(500, "预览服务器内部错误")
+                except Exception:  # noqa: BLE001 — the connection is already gone
+                    pass
 
         def end_headers(self) -> None:
             self.send_header("Cache-Control", "no-store")
             super().end_headers()
 
+        def do_HEAD(self) -> None:
+            self.respond(body=False)
+
         def do_GET(self) -> None:
-            path = unquote(urlsplit(self.path).path)
+            self.respond(body=True)
+
+        def respond(self, body: bool) -> None:
+            if not host_allowed(self.headers.get("Host"), self.server.server_address[1]):
+                return self.send_plain(403, "只接受发往 127.0.0.1 或 localhost 的请求", body)
+            path = urlsplit(self.path).path
             if path == EVENTS:
                 return self.send_events()
             if path.startswith(PREVIEW):
-                return self.send_html(pdf_preview_page(path[len(PREVIEW):], state.generation))
+                preview = pdf_preview_page(unquote(path[len(PREVIEW):]), state.generation)
+                return self.send_html(preview, body=body) if preview else self.send_plain(404, "无此期", body)
             if path.startswith(WECHAT):
-                return self.send_html(wechat_page(state.site_dir, path[len(WECHAT):]))
-            local = state.out_dir / path.lstrip("/")
-            if path.endswith("/"):
-                local = local / "index.html"
-            if local.suffix == ".html" and local.is_file():
-                return self.send_html(local.read_text(encoding="utf-8"), issue_path=path)
-            if not local.exists() and state.error:
-                return self.send_html(f"<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
-                                      f"<title>构建出错</title><body><h1>构建出错</h1></body></html>")
-            return super().do_GET()
-
-        def send_html(self, page: str, issue_path: str = "") -> None:
-            page = decorate(page, state.error, issue_path)
-            body = page.encode("utf-8")
+                return self.send_html(wechat_page(state.site_dir, unquote(path[len(WECHAT):])), body=body)
+            local, redirect = resolve_request(state.out_dir, path)
+            if redirect:
+                self.send_response(301)
+                self.send_header("Location", redirect)
+                self.send_header("Content-Length", "0")
+                return self.end_headers()
+            if local is None:
+                if state.error:
+                    return self.send_html("<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\">"
+                                          "<title>构建出错</title><body><h1>构建出错</h1></body></html>", 404, body=body)
+                return self.send_plain(404, "找不到此页面", body)
+            if local.suffix == ".html":
+                page = local.read_bytes().decode("utf-8", errors="replace")
+                return self.send_html(page, issue_path=unquote(path), body=body)
+            data = local.read_bytes()
             self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Content-Type", mimetypes.guess_type(local.name)[0] or "application/octet-stream")
+            self.send_header("Content-Length", str(len(data)))
             self.end_headers()
-            self.wfile.write(body)
+            if body:
+                self.wfile.write(data)
+
+        def send_plain(self, status: int, message: str, body: bool = True) -> None:
+            data = f"{status} {message}\n".encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/plain; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
+
+        def send_html(self, page: str, status: int = 200, issue_path: str = "", body: bool = True) -> None:
+            page = decorate(page, state.error, issue_path)
+            data = page.encode("utf-8")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            if body:
+                self.wfile.write(data)
 
         def send_events(self) -> None:
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
             seen = state.generation
-            try:
-                while not stop.is_set():
-                    current = state.wait_for_change(seen, timeout=10)
-                    message = "data: reload\n\n" if current != seen else ": keep-alive\n\n"
-                    seen = current
-                    self.wfile.write(message.encode())
-                    self.wfile.flush()
-            except (BrokenPipeError, ConnectionResetError):
-                pass
+            while not stop.is_set():
+                current = state.wait_for_change(seen, timeout=10)
+                message = "data: reload\n\n" if current != seen else ": keep-alive\n\n"
+                seen = current
+                self.wfile.write(message.encode())
+                self.wfile.flush()
 
     return PreviewHandler
+
+
+class PreviewServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request, client_address) -> None:
+        """Requests handle their own failures; nothing is printed for a client that went away."""
 
 
 def decorate(page: str, error: str | None, path: str) -> str:
     """Add the reload script, links to the PDF preview and the WeChat post on issue pages, and the error overlay."""
     extra = RELOAD_SCRIPT
     parts = [p for p in path.strip("/").split("/") if p and p != "index.html"]
-    if len(parts) == 2 and all(p.isdigit() for p in parts):
+    if len(parts) == 2 and YEAR_AND_NUMBER.fullmatch("/".join(parts)):
         extra += (f'<a href="{PREVIEW}{parts[0]}/{parts[1]}/" style="position:fixed;top:.5em;right:.5em;'
                   'z-index:9998;background:#c8161d;color:#fff;padding:.3em .8em;border-radius:3px">印刷版预览</a>')
         extra += (f'<a href="{WECHAT}{parts[0]}/{parts[1]}/" style="position:fixed;top:2.6em;right:.5em;'
@@ -130,11 +228,12 @@ def decorate(page: str, error: str | None, path: str) -> str:
     return page[:index] + extra + page[index:] if index >= 0 else page + extra
 
 
-def pdf_preview_page(issue: str, generation: int) -> str:
-    """The issue's PDF in a frame that reloads with every build (a PDF viewer cannot reload itself)."""
+def pdf_preview_page(issue: str, generation: int) -> str | None:
+    """The issue's PDF in a frame that reloads with every build (a PDF viewer cannot reload itself);
+    None unless ``issue`` is <year>/<number> in ASCII digits."""
     parts = [p for p in issue.strip("/").split("/") if p]
-    if len(parts) != 2 or not all(p.isdigit() for p in parts):
-        return "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>无此期</title><body>无此期</body></html>"
+    if len(parts) != 2 or not YEAR_AND_NUMBER.fullmatch("/".join(parts)):
+        return None
     year, number = parts
     pdf = f"/{year}/{number}/liandong-{year}-{number}.pdf?v={generation}"
     return (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>印刷版预览 {year}年第{int(number)}期</title>"
@@ -149,7 +248,7 @@ def wechat_page(site_dir: Path, rest: str) -> str:
     from liandong.wechat import copy_page
 
     parts = [p for p in rest.strip("/").split("/") if p]
-    if len(parts) not in (2, 3) or not all(p.isdigit() for p in parts):
+    if len(parts) not in (2, 3) or not all(p.isascii() and p.isdigit() for p in parts):
         return "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>无此期</title><body>无此期</body></html>"
     try:
         return copy_page(load_config(site_dir), f"{parts[0]}/{parts[1]}", int(parts[2]) if len(parts) == 3 else None)
@@ -169,10 +268,12 @@ def watch_and_rebuild(site_dir: Path, rebuild: Callable[[], None], stop: threadi
 
 def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
           report: Callable[[str], None]) -> None:
-    """Run the preview until Ctrl-C."""
+    """Run the preview until Ctrl-C (KeyboardInterrupt) or SIGTERM (:class:`Terminated`), which are
+    raised to the caller once the server, the watcher and every PDF worker have stopped."""
     from liandong.build import build
     from liandong.pdf import process_pool
 
+    install_sigterm()
     out_dir = site_dir / ".liandong-cache" / "serve"
     state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
@@ -185,6 +286,8 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
         except LiandongError as error:
             message = error.format_message()
         except Exception as error:  # noqa: BLE001 — the preview must outlive any failure and say what it was
+            if stop.is_set():
+                return  # stopping: the workers were ended under this build
             message = f"意外错误：{type(error).__name__}: {error}"
         else:
             for warning in result.warnings:
@@ -198,18 +301,17 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
         report(message)
         state.publish(message)
 
-    rebuild()
-    server = ThreadingHTTPServer(("127.0.0.1", port), make_handler(state, stop))
-    server.daemon_threads = True
-    announce(f"预览地址：http://127.0.0.1:{server.server_address[1]}/  （按 Ctrl+C 停止）")
-    watcher = threading.Thread(target=watch_and_rebuild, args=(site_dir, rebuild, stop), daemon=True)
-    watcher.start()
+    server = None
     try:
+        rebuild()
+        server = PreviewServer(("127.0.0.1", port), make_handler(state, stop))
+        announce(f"预览地址：http://127.0.0.1:{server.server_address[1]}/  （按 Ctrl+C 停止）")
+        watcher = threading.Thread(target=watch_and_rebuild, args=(site_dir, rebuild, stop), daemon=True)
+        watcher.start()
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
     finally:
         stop.set()
-        server.server_close()
+        if server is not None:
+            server.server_close()
         if executor is not None:
-            executor.shutdown(cancel_futures=True)
+            stop_pool(executor)

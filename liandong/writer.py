@@ -5,18 +5,30 @@ failed or interrupted build leaves the previous build/ exactly as it was. For an
 the staging folder starts as hard links to the previous tree (no data copied), and every file that
 changes is unlinked before it is written, so the previous tree is never modified in place.
 
+The swap is one system call: ``renameat2(RENAME_EXCHANGE)`` trades the staging folder and build/
+atomically, so at every instant, SIGKILL and power loss included, build/ is the complete previous
+tree or the complete new one. (Where the file system cannot exchange, two renames are made with
+Ctrl-C and SIGTERM held back, and the next build restores the previous tree if it was killed in
+between.) What a killed build leaves beside build/ (``.build-staging-*``, ``.build-old-*``) is
+removed by the next build, which holds a lock so that two builds never share these folders.
+
 A folder is only ever replaced if it is empty or carries the marker of an earlier liandong build,
 so a mistyped ``--out`` can never wipe an editor's files.
 """
 
 from __future__ import annotations
 
+import ctypes
+import errno
+import fcntl
 import os
+import secrets
 import shutil
+import signal
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import Callable, Iterator
 
 from liandong.config import _display_path
 from liandong.errors import LiandongError, Location, Problem
@@ -33,29 +45,81 @@ def check_replaceable(out_dir: Path) -> None:
 
 
 @contextmanager
+def output_lock(lock_file: Path, out_dir: Path, on_wait: Callable[[str], None] | None = None) -> Iterator[None]:
+    """Serialise builds into one output folder: a second build waits (saying so) until the first
+    is done, then finds its work already made. The lock is the kernel's (flock), so a killed build
+    never leaves it held."""
+    try:
+        lock_file.parent.mkdir(parents=True, exist_ok=True)
+        handle = open(lock_file, "a+b")
+    except OSError as exc:
+        raise LiandongError(Problem(Location(_display_path(lock_file)), f"无法创建构建锁文件：{exc.strerror}")) from exc
+    with handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            if on_wait is not None:
+                on_wait(f"另一个 liandong 构建正在写入 {_display_path(out_dir)}，等它完成后再继续……")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            remove_leftovers(out_dir)
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def leftovers(out_dir: Path) -> list[Path]:
+    """Staging and old folders of out_dir that a killed build left beside it."""
+    if not out_dir.parent.is_dir():
+        return []
+    prefixes = (f".{out_dir.name}-staging-", f".{out_dir.name}-old-")
+    return sorted(p for p in out_dir.parent.iterdir() if p.name.startswith(prefixes) and p.is_dir()
+                  and not p.is_symlink())
+
+
+def remove_leftovers(out_dir: Path) -> None:
+    """Called with the lock held, so no other build is using them. If a build was killed between
+    the two renames of the fallback swap, out_dir is missing and its previous tree is put back."""
+    found = leftovers(out_dir)
+    if not out_dir.exists():
+        previous = [p / "tree" for p in found if p.name.startswith(f".{out_dir.name}-old-") and (p / "tree" / MARKER).is_file()]
+        if previous:
+            os.replace(previous[-1], out_dir)
+    for path in found:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+@contextmanager
 def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
     """A folder beside out_dir (a hard-linked copy of it with ``reuse``); swapped in on success,
     removed on any failure, Ctrl-C included."""
     check_replaceable(out_dir)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-staging-", dir=out_dir.parent))
+        stage = out_dir.parent / f".{out_dir.name}-staging-{secrets.token_hex(6)}"
+        stage.mkdir()  # not mkdtemp: its mode 0700 would become build/'s and hide it from web servers
     except OSError as exc:
         raise LiandongError(Problem(Location(_display_path(out_dir.parent)),
                                     f"无法在此目录中写入：{exc.strerror}")) from exc
+    swapped = False
     try:
         if reuse and out_dir.is_dir():
             link_tree(out_dir, stage)
         if not (stage / MARKER).exists():
             (stage / MARKER).write_text(MARKER_TEXT, encoding="utf-8")
         yield stage
-        swap_in(stage, out_dir)
+        with signals_held():  # a Ctrl-C now is raised after the swap, which then says so
+            swap_in(stage, out_dir)
+            swapped = True
+    except KeyboardInterrupt as interrupt:
+        interrupt.output_replaced = swapped  # which of the two complete trees build/ now is
+        raise
     except OSError as exc:
         where = Location(_display_path(Path(exc.filename) if exc.filename else out_dir))
         raise LiandongError(Problem(where, f"无法写入输出（{exc.strerror or exc}），原有输出保持不变；"
                                            "请检查目录权限和磁盘空间")) from exc
     finally:
-        shutil.rmtree(stage, ignore_errors=True)
+        shutil.rmtree(stage, ignore_errors=True)  # after the swap it holds the previous tree
 
 
 def link_tree(source: Path, target: Path) -> None:
@@ -71,20 +135,48 @@ def link_tree(source: Path, target: Path) -> None:
 
 
 def swap_in(stage: Path, out_dir: Path) -> None:
-    """Replace out_dir by stage with two renames; the old tree is deleted only afterwards."""
-    old = None
-    if out_dir.exists():
+    """Put stage in out_dir's place; afterwards stage holds the previous tree (if any), to delete.
+    Called with signals held (see :func:`signals_held`)."""
+    if not out_dir.exists():
+        os.rename(stage, out_dir)
+    elif not exchange(stage, out_dir):
         old = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-old-", dir=out_dir.parent))
         os.replace(out_dir, old / "tree")
-    try:
-        os.replace(stage, out_dir)
-    except OSError:
-        if old is not None:
+        try:
+            os.replace(stage, out_dir)
+        except OSError:
             os.replace(old / "tree", out_dir)
-        raise
+            raise
+        os.replace(old / "tree", stage)
+        old.rmdir()
+
+
+RENAME_EXCHANGE = 2
+AT_FDCWD = -100
+
+
+def exchange(first: Path, second: Path) -> bool:
+    """Atomically trade two paths (Linux renameat2); False where the system or file system cannot."""
+    renameat2 = getattr(ctypes.CDLL(None, use_errno=True), "renameat2", None)
+    if renameat2 is None:
+        return False
+    if renameat2(AT_FDCWD, os.fsencode(first), AT_FDCWD, os.fsencode(second), RENAME_EXCHANGE) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(code, os.strerror(code), str(second))
+
+
+@contextmanager
+def signals_held() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM back for a few system calls that must not be separated."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
     finally:
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 def write_file(stage: Path, dest: str, content: bytes | str) -> None:

@@ -1,0 +1,205 @@
+"""Interrupted means unchanged: whatever the moment of Ctrl-C, SIGTERM or SIGKILL, build/ is the
+complete previous build or the complete new one, and the next build cleans up and finishes.
+
+The build is interrupted at counted events (a hard link of the staging copy, a page or PDF
+written, the swap, the cache saved: tests/interrupt_driver.py), spread over a whole incremental
+build with PDFs and the yearly volume, not after fixed times.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from liandong.build import build
+
+from conftest import copy_site, run_cli
+
+DRIVER = Path(__file__).with_name("interrupt_driver.py")
+EDIT = ("content/2025/13.md", "群众扫码即可", "群众用手机扫码即可")
+
+
+def tree(out: Path) -> dict[str, bytes] | None:
+    if not out.exists():
+        return None
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def leftovers(site: Path) -> list[str]:
+    return [p.name for p in site.iterdir() if p.name.startswith((".build-staging-", ".build-old-"))]
+
+
+def drive(site: Path, *args: str, at: int = 0, sig: str = "SIGINT", count: Path | None = None):
+    env = {**os.environ, "PYTHONIOENCODING": "utf-8", "LIANDONG_SIGNAL_AT": str(at), "LIANDONG_SIGNAL": sig,
+           "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    if count is not None:
+        env["LIANDONG_EVENT_COUNT"] = str(count)
+    return subprocess.run([sys.executable, str(DRIVER), *args], cwd=site, env=env, capture_output=True,
+                          text=True, timeout=600)
+
+
+def restore(pristine: Path, site: Path) -> None:
+    """The site and its previous build as they were (same path, so the build cache still applies)."""
+    shutil.rmtree(site)
+    shutil.copytree(pristine, site, symlinks=True)
+    path = site / EDIT[0]
+    path.write_text(path.read_text(encoding="utf-8").replace(EDIT[1], EDIT[2]), encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory):
+    """(site, pristine copy, old tree, new tree, events of the edit's rebuild)."""
+    root = tmp_path_factory.mktemp("interrupt")
+    site = copy_site(root / "site")
+    build(site, workers=1)
+    pristine = root / "pristine"
+    shutil.copytree(site, pristine, symlinks=True)
+    old = tree(site / "build")
+    restore(pristine, site)
+    counted = drive(site, "build", "-j", "1", count=root / "count")
+    assert counted.returncode == 0, counted.stderr
+    new = tree(site / "build")
+    assert new != old and "2025/liandong-2025-volume.pdf" in new
+    assert new["2025/liandong-2025-volume.pdf"] != old["2025/liandong-2025-volume.pdf"]
+    return site, pristine, old, new, int((root / "count").read_text())
+
+
+def spread(total: int, trials: int) -> list[int]:
+    return sorted({1 + (total - 1) * index // (trials - 1) for index in range(trials)} | {total - 6, total - 3})
+
+
+def test_interrupt_at_many_points_leaves_old_or_new(scenario):
+    site, pristine, old, new, total = scenario
+    assert total > 50  # links, pages, search files, two PDFs, the swap and the cache saves
+    outcomes = []
+    for sig, trials in (("SIGINT", 9), ("SIGKILL", 7), ("SIGTERM", 2)):
+        for at in spread(total, trials) if sig != "SIGTERM" else [total // 3, total - 4]:
+            restore(pristine, site)
+            result = drive(site, "build", "-j", "1", at=at, sig=sig)
+            now = tree(site / "build")
+            assert now in (old, new), f"{sig} at event {at}/{total}: build/ is neither the old nor the new build"
+            outcomes.append((sig, at, "new" if now == new else "old"))
+            if sig == "SIGKILL":
+                assert result.returncode == -signal.SIGKILL
+            else:
+                assert result.returncode == (130 if sig == "SIGINT" else 143), (at, result.stderr)
+                assert "Traceback" not in result.stderr
+                said = "新的输出已经完整写入" if now == new else "原有输出保持不变"
+                assert said in result.stderr, (sig, at, result.stderr)
+            if sig != "SIGKILL":
+                assert not leftovers(site), (sig, at)
+            again = drive(site, "build", "-j", "1")
+            assert again.returncode == 0, again.stderr
+            assert tree(site / "build") == new, f"{sig} at {at}: the next build did not finish the job"
+            assert not leftovers(site)
+    kinds = {outcome for _, _, outcome in outcomes}
+    assert kinds == {"old", "new"}, outcomes  # the trials did reach both sides of the swap
+
+
+def test_killed_swap_and_leftovers_are_cleaned_by_the_next_build(scenario):
+    site, pristine, old, new, total = scenario
+    restore(pristine, site)
+    # leftovers as an earlier SIGKILL leaves them: a staging folder and an old tree
+    (site / ".build-staging-deadbeef/2025").mkdir(parents=True)
+    (site / ".build-old-x1y2/tree").mkdir(parents=True)
+    (site / ".build-old-x1y2/tree/.liandong-build").write_text("", encoding="utf-8")
+    result = run_cli("build", "-q", "-j", "1", cwd=site)
+    assert result.returncode == 0, result.stderr
+    assert not leftovers(site) and tree(site / "build") == new
+
+
+def test_fallback_swap_killed_between_renames_is_restored(scenario, monkeypatch):
+    """Where renameat2 cannot exchange, a build killed between its two renames leaves no build/;
+    the next build puts the previous tree back before doing anything else."""
+    site, pristine, old, new, total = scenario
+    restore(pristine, site)
+    (site / ".build-old-abc123").mkdir()
+    os.replace(site / "build", site / ".build-old-abc123" / "tree")  # killed after the first rename
+    from liandong import writer
+
+    monkeypatch.setattr(writer, "exchange", lambda first, second: False)
+    report = build(site, workers=1)
+    assert "2025/13/index.html" in report.written and "2024/35/index.html" not in report.written  # cache still valid
+    assert tree(site / "build") == new and not leftovers(site)
+
+
+def test_cold_build_interrupted_leaves_no_half_build(tmp_path):
+    site = copy_site(tmp_path / "site")
+    result = drive(site, "build", "-j", "1", at=40)
+    assert result.returncode == 130 and "Traceback" not in result.stderr
+    assert not (site / "build").exists() and not leftovers(site)
+
+
+def descendants(pid: int) -> set[int]:
+    children: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            children.setdefault(int(fields[1]), []).append(int(entry.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
+def test_signal_during_parallel_pdfs_stops_workers_quietly(tmp_path, sig, code):
+    site = copy_site(tmp_path / "site")
+    process = subprocess.Popen([sys.executable, "-m", "liandong", "build", "-j", "2"], cwd=site,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    workers: set[int] = set()
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        workers |= descendants(process.pid)
+        if list(site.glob(".build-staging-*/2024/*/*.pdf")):  # PDFs are being rendered by the pool
+            break
+        time.sleep(0.05)
+    assert process.poll() is None, "the build ended before it could be interrupted"
+    workers |= descendants(process.pid)
+    # Ctrl-C in a terminal reaches the whole process group, workers included
+    os.killpg(process.pid, sig) if sig == signal.SIGINT else process.send_signal(sig)
+    out, err = process.communicate(timeout=120)
+    assert process.returncode == code, err
+    assert "Traceback" not in err and "原有输出保持不变" in err
+    deadline = time.monotonic() + 10  # the forkserver notices its parent is gone, then exits
+    while time.monotonic() < deadline and [pid for pid in workers if alive(pid)]:
+        time.sleep(0.1)
+    assert workers and not [(pid, Path(f"/proc/{pid}/cmdline").read_bytes()) for pid in workers if alive(pid)]
+    assert not (site / "build").exists() and not leftovers(site)
+
+
+def test_concurrent_builds_are_serialised_with_a_message(tmp_path):
+    site = copy_site(tmp_path / "site")
+    first = subprocess.Popen([sys.executable, "-m", "liandong", "build", "-j", "1"], cwd=site,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not leftovers(site):
+        time.sleep(0.02)
+    second = run_cli("build", "-j", "1", cwd=site)
+    out, err = first.communicate(timeout=300)
+    assert first.returncode == 0, err
+    assert second.returncode == 0, second.stderr
+    assert "另一个 liandong 构建正在写入 build，等它完成后再继续" in second.stderr
+    assert "没有变化" in second.stdout  # it waited, then found the work done
+    assert not leftovers(site) and (site / "build/2025/liandong-2025-volume.pdf").is_file()
