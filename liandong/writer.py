@@ -40,6 +40,7 @@ def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         stage = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}-staging-", dir=out_dir.parent))
+        stage.chmod(0o777 & ~current_umask())  # mkdtemp makes it 0700; web servers read build/ as another user
     except OSError as exc:
         raise LiandongError(Problem(Location(_display_path(out_dir.parent)),
                                     f"无法在此目录中写入：{exc.strerror}")) from exc
@@ -105,9 +106,16 @@ def remove_file(stage: Path, dest: str) -> None:
         parent.rmdir()
 
 
-def static_files(source: Path) -> dict[str, bytes]:
-    """Assets under templates/static, as ``static/...`` outputs."""
-    if not source.is_dir():
-        return {}
-    return {f"static/{path.relative_to(source).as_posix()}": path.read_bytes()
-            for path in sorted(source.rglob("*")) if path.is_file()}
+def current_umask() -> int:
+    """The process umask, read without changing it (os.umask can only set it, and setting it even
+    briefly would race with the serve thread's writes)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
