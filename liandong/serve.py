@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from liandong.errors import LiandongError
 
@@ -72,7 +72,7 @@ def make_handler(state: PreviewState, stop: threading.Event):
             if path == EVENTS:
                 return self.send_events()
             if path.startswith(PREVIEW):
-                return self.send_html(pdf_preview_page(path[len(PREVIEW):], state.generation))
+                return self.send_html(pdf_preview_page(path[len(PREVIEW):], state.generation, state.out_dir))
             local = state.out_dir / path.lstrip("/")
             if path.endswith("/"):
                 local = local / "index.html"
@@ -123,13 +123,15 @@ def decorate(page: str, error: str | None, path: str) -> str:
     return page[:index] + extra + page[index:] if index >= 0 else page + extra
 
 
-def pdf_preview_page(issue: str, generation: int) -> str:
-    """The issue's PDF in a frame that reloads with every build (a PDF viewer cannot reload itself)."""
+def pdf_preview_page(issue: str, generation: int, out_dir: Path) -> str:
+    """The issue's PDF in a frame that reloads with every build (a PDF viewer cannot reload itself).
+    The PDF is the one in the issue's folder (its name starts with the site's ``slug``)."""
     parts = [p for p in issue.strip("/").split("/") if p]
     if len(parts) != 2 or not all(p.isdigit() for p in parts):
         return "<!DOCTYPE html><html lang=\"zh-CN\"><meta charset=\"utf-8\"><title>无此期</title><body>无此期</body></html>"
     year, number = parts
-    pdf = f"/{year}/{number}/liandong-{year}-{number}.pdf?v={generation}"
+    found = sorted((out_dir / year / number).glob("*.pdf"))
+    pdf = f"/{year}/{number}/{quote(found[0].name) if found else ''}?v={generation}"
     return (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>印刷版预览 {year}年第{int(number)}期</title>"
             f"<style>html,body,iframe{{margin:0;width:100%;height:100%;border:0}}</style></head>"
             f"<body><iframe src=\"{pdf}\" title=\"印刷版 PDF\"></iframe></body></html>")
