@@ -31,6 +31,11 @@ articles:  # 每篇文章一项，顺序与下面的“# ”标题一致
 """
 
 
+def yaml_scalar(value: str) -> str:
+    """A value as YAML writes it on one line (quoted when it holds ``: #`` and the like)."""
+    return yaml.safe_dump([value], allow_unicode=True, width=10_000)[2:].rstrip("\n")
+
+
 def next_numbers(archive: Archive, day: dt.date) -> tuple[int, int]:
     """(期号, 总期号) of a new issue dated ``day``: 期号 restarts at 1 each year, 总期号 continues."""
     same_year = [issue.number for issue in archive.issues if issue.year == day.year]
@@ -47,7 +52,7 @@ def new_issue(config: SiteConfig, archive: Archive, day: dt.date) -> Path:
         raise LiandongError(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请检查期号"))
     distribution = yaml.safe_dump({"distribution": {k: list(v) for k, v in config.distribution.items()}},
                                   allow_unicode=True, sort_keys=False, default_flow_style=False)
-    text = TEMPLATE.format(issue=number, total=total, date=day.isoformat(), editor=config.editor,
+    text = TEMPLATE.format(issue=number, total=total, date=day.isoformat(), editor=yaml_scalar(config.editor),
                            distribution=distribution)
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as stream:  # "x": fail rather than overwrite, even in a race
