@@ -156,7 +156,8 @@ def load_config(site_dir: Path) -> SiteConfig:
     if problems:
         raise LiandongError(problems)
     contact = values.pop("contact")
-    values.setdefault("slug", title_slug(values["title"]))
+    if "slug" not in values:  # not setdefault: the pinyin import costs half a second when not needed
+        values["slug"] = title_slug(values["title"])
     pdf = values.pop("pdf", {})
     fonts = pdf.pop("fonts", {})
     return SiteConfig(

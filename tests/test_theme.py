@@ -149,3 +149,19 @@ def test_output_modes_follow_the_umask(tmp_path, umask, folders, files):
     out = site / "build"
     for path in [out, *out.rglob("*")]:
         assert stat.S_IMODE(path.stat().st_mode) == (folders if path.is_dir() else files), path
+
+
+def test_a_site_with_a_slug_never_imports_pypinyin(tmp_path):
+    """The default slug needs pypinyin (half a second to import): only sites without one pay it."""
+    import subprocess
+    import sys
+
+    site = bare_site(tmp_path / "site")
+    probe = ("import sys; from pathlib import Path; from liandong.config import load_config; "
+             f"print(load_config(Path({str(site)!r})).slug, 'pypinyin' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.split() == \
+        ["liandong", "False"]
+    text = (site / "site.yaml").read_text(encoding="utf-8")
+    (site / "site.yaml").write_text("\n".join(l for l in text.splitlines() if not l.startswith("slug:")), encoding="utf-8")
+    assert subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True).stdout.split() == \
+        ["lianluodongtai", "True"]
