@@ -45,7 +45,7 @@ def main() -> None:
     站点目录包含：
       site.yaml           全站设置（简报名称、编印单位、责任编辑、发送范围等）
       content/年份/期号.md  每期一个文件
-      templates/          网页模板
+      templates/          （可选）本站自己的模板，逐个文件替换默认式样
     """
 
 
@@ -100,8 +100,7 @@ def init(site_dir: Path, title: str | None, publisher: str | None, editor: str |
          phone: str | None, email: str | None, approval: str | None, base_url: str | None, day) -> None:
     """新建一份简报：在新目录（或空目录）中写好带中文注释的 site.yaml 和第一期文件。
 
-    在终端中运行时询问简报名称、编印单位和责任编辑；在脚本中运行（标准输入不是终端）时不提问，
-    未给出的项目先填“待填写”，之后可直接修改 site.yaml。
+    在终端中运行时询问简报名称、编印单位和责任编辑；在脚本中运行（标准输入不是终端）时不提问，未给出的项目先填“待填写”，之后可直接修改 site.yaml。
     """
     import datetime as dt
 
