@@ -218,8 +218,7 @@ def new(site_dir: Path, day) -> None:
               help="追加到已有的一期，例如 content/2026/03.md；不给时新建下一期（同 liandong new）。")
 @click.option("--county", multiple=True, metavar="县区",
               help="供稿县区（不询问，供脚本使用）；给一次则所有文件共用，或按文件顺序每个文件给一次。")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="新建一期时的编印日期（YYYY-MM-DD），默认为今天。")
+@click.option("--date", "day", type=cli_zh.IsoDate(), default=None, help="新建一期时的编印日期，默认为今天。")
 def import_(site_dir: Path, files: tuple[Path, ...], into: Path | None, county: tuple[str, ...], day) -> None:
     """把供稿单位的 Word 文档（.docx）导入为文章：标题、各级标题、段落、表格、图片、脚注和供稿单位。"""
     from liandong.docx_import import import_documents
@@ -227,7 +226,7 @@ def import_(site_dir: Path, files: tuple[Path, ...], into: Path | None, county: 
     if county and len(county) not in (1, len(files)):
         raise click.UsageError(f"--county 给了 {len(county)} 次，应为 1 次（所有文件共用）或每个文件一次（{len(files)} 次）")
     ask = _ask_county if sys.stdin.isatty() and sys.stdout.isatty() else None
-    report = import_documents(site_dir, list(files), into, county, day.date() if day else None, ask)
+    report = import_documents(site_dir, list(files), into, county, day, ask)
     for article in report.articles:
         click.echo(f"已导入 {article.source} → {report.issue}：{article.title}"
                    f"（供稿：{article.contributor}；编校修正 {article.fixes} 处）")

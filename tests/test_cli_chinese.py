@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-COMMANDS = ["build", "check", "init", "new", "pdf", "serve"]
+COMMANDS = ["build", "check", "import", "init", "new", "pdf", "serve"]
 # Names and notation the help deliberately shows as they are typed or printed.
-KEPT = re.compile(r"https?://\S*|[\w./-]*\.(?:yaml|md|pdf)\b|pdf/u?a-\w+|PDF/A|PDF|Markdown|YYYY-MM-DD|CPU|"
+KEPT = re.compile(r"https?://\S*|[\w./-]*\.(?:yaml|md|pdf|docx)\b|pdf/u?a-\w+|PDF/A|PDF|Markdown|Word|WORD|YYYY-MM-DD|CPU|"
                   r"\b(?:content|templates|build)/|127\.0\.0\.1|pdf\.variant|lianluodongtai")
 OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][\w-]*")
 
@@ -57,6 +57,7 @@ BAD = [
     (["new", "--date", "2026/01/05"], "“2026/01/05”不是有效的日期"),
     (["new", "--date", "2026-13-01"], "“2026-13-01”不是有效的日期"),
     (["new", "--date", "tomorrow"], "“tomorrow”不是有效的日期"),
+    (["import", "--date", "2026/01/05", "a-file.txt"], "“2026/01/05”不是有效的日期"),
     (["build", "--pdf-variant", "pdf/x"], "“pdf/x”无效，应为以下之一：pdf/a-1b、"),
     (["bogus"], "没有“bogus”这个命令"),
     (["buil"], "没有“buil”这个命令。是否要输入“build”？"),

@@ -31,7 +31,8 @@ pytestmark = pytest.mark.slow
 
 # What only the tests, the search-recall measurement or the build need: none of it may come with
 # the wheel. (pagefind is Pagefind's Python wrapper; liandong runs pagefind-bin-extended's binary.)
-NOT_RUNTIME = {"pytest", "pypdf", "hypothesis", "playwright", "html5lib", "hatchling", "pagefind", "setuptools"}
+NOT_RUNTIME = {"pytest", "pypdf", "hypothesis", "playwright", "html5lib", "hatchling", "pagefind", "setuptools",
+               "opencc", "python-docx"}
 ARTICLE = """
 # 某某县：开办代表夜校 提升履职能力
 
