@@ -23,8 +23,8 @@ from liandong.printing import font_check_key, font_css, font_problems, plan_prin
 from liandong.reader import load_archive
 from liandong.routes import Page, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
-from liandong.templates import make_env, render_page
-from liandong.writer import MARKER, output_lock, remove_file, staging, static_files, write_file
+from liandong.templates import make_env, render_page, static_files, theme_files
+from liandong.writer import MARKER, output_lock, remove_file, staging, write_file
 
 
 class Progress(Protocol):
@@ -89,7 +89,7 @@ def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pd
     pages = plan(archive, config, pdf=pdf, kept_pdfs=set(kept))
     web_print = template_fingerprints(config)
     keys = {page.dest: page_key(web_print[0], page) for page in pages}
-    statics = static_files(config.templates_dir / "static")
+    statics = static_files(config)
     keys.update({dest: content_digest(data) for dest, data in statics.items()})
     media = media_files(archive, config)
     keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
@@ -219,12 +219,11 @@ def media_key(page: Page, config: SiteConfig) -> str:
 
 
 def template_fingerprints(config: SiteConfig) -> tuple[str, str]:
-    """(web, print) fingerprints: site.yaml plus the templates each kind of output uses."""
+    """(web, print) fingerprints: site.yaml plus the templates each kind of output uses, as the
+    lookup finds them (a site's override or the theme's file), so editing either redoes the pages."""
     web, printed = [], []
-    root = config.templates_dir
-    for path in sorted(root.rglob("*")) if root.is_dir() else []:
-        relative = path.relative_to(root).as_posix()
-        if path.is_file() and not relative.startswith("static/"):
+    for relative, path in theme_files(config).items():
+        if not relative.startswith("static/"):
             (printed if relative.startswith("print/") else web).append(relative.encode() + b"\0" + path.read_bytes())
     return content_digest(config.digest, "web", *web), content_digest(config.digest, "print", *printed)
 

@@ -46,7 +46,7 @@ def main() -> None:
     站点目录包含：
       site.yaml           全站设置（简报名称、编印单位、责任编辑、发送范围等）
       content/年份/期号.md  每期一个文件
-      templates/          网页模板
+      templates/          （可选）本站自己的模板，逐个文件替换默认式样
     """
 
 
@@ -56,6 +56,80 @@ PDF_VARIANT = click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), def
 
 SITE = click.option("--site", "site_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("."),
                     show_default=True, help="站点目录（含 site.yaml）。")
+
+
+def answer(key: str):
+    """An option callback: the value checked as site.yaml will check it, else a usage error."""
+    def check(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+        from liandong import schema
+        from liandong.site_init import check_answer
+
+        if value is None:
+            return None
+        try:
+            return check_answer(key, value)
+        except schema.Invalid as exc:
+            raise click.BadParameter(str(exc), ctx, param) from exc
+    return check
+
+
+def ask(label: str, key: str, default: str | None = None) -> str:
+    """Prompt on the terminal until the answer is valid."""
+    from liandong import schema
+    from liandong.site_init import check_answer
+
+    while True:
+        value = click.prompt(label, default=default, prompt_suffix="：", show_default=default is not None)
+        try:
+            return check_answer(key, value)
+        except schema.Invalid as exc:
+            click.echo(f"{label}{exc}，请重新输入。", err=True)
+
+
+@main.command(options_metavar="[选项]")
+@click.argument("site_dir", metavar="目录", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--title", callback=answer("title"), help="简报名称，印在报头；默认为目录名。")
+@click.option("--publisher", callback=answer("publisher"), help="编印单位，报头印作“…编”。")
+@click.option("--editor", callback=answer("editor"), help="默认责任编辑。")
+@click.option("--slug", callback=answer("slug"), help="PDF 文件名前缀（小写字母、数字和连字符）；默认为简报名称的拼音。")
+@click.option("--phone", callback=answer("phone"), help="联系电话。")
+@click.option("--email", callback=answer("email"), help="电子邮箱。")
+@click.option("--approval", callback=answer("approval"), help="批准文号。")
+@click.option("--base-url", callback=answer("base_url"), help="网站发布地址，如 https://www.example.gov.cn/jianbao/。")
+@click.option("--date", "day", type=cli_zh.IsoDate(), default=None, help="第一期的编印日期，默认为今天。")
+def init(site_dir: Path, title: str | None, publisher: str | None, editor: str | None, slug: str | None,
+         phone: str | None, email: str | None, approval: str | None, base_url: str | None, day) -> None:
+    """新建一份简报：在新目录（或空目录）中写好带中文注释的 site.yaml 和第一期文件。
+
+    在终端中运行时询问简报名称、编印单位和责任编辑；在脚本中运行（标准输入不是终端）时不提问，未给出的项目先填“待填写”，之后可直接修改 site.yaml。
+    """
+    import datetime as dt
+
+    from liandong.errors import LiandongError
+    from liandong.site_init import PLACEHOLDER, Answers, init_site, refuse_non_empty
+
+    folder_name = site_dir.resolve().name
+    try:
+        refuse_non_empty(site_dir)  # before any question: answers for a folder we will not use are wasted
+        if sys.stdin.isatty():
+            title = title or ask("简报名称", "title", default=folder_name)
+            publisher = publisher or ask("编印单位（报头印作“…编”）", "publisher")
+            editor = editor or ask("责任编辑", "editor")
+        answers = Answers(title=title or folder_name, publisher=publisher or PLACEHOLDER, editor=editor or PLACEHOLDER,
+                          slug=slug, phone=phone or PLACEHOLDER, email=email or PLACEHOLDER,
+                          approval=approval or PLACEHOLDER, base_url=base_url or Answers.base_url)
+        written = init_site(site_dir, answers, day or dt.date.today())
+    except LiandongError as error:
+        for problem in error.problems:
+            click.echo(str(problem), err=True)
+        click.echo("未新建简报。", err=True)
+        sys.exit(1)
+    click.echo(f"已新建简报《{answers.title}》：")
+    for path in written:
+        click.echo(f"  {path}")
+    if PLACEHOLDER in (answers.publisher, answers.editor, answers.phone, answers.email, answers.approval):
+        click.echo(f"请在 site.yaml 中补全标为“{PLACEHOLDER}”的各项。")
+    click.echo(f"下一步：cd {site_dir} && liandong build")
 
 
 @main.command(options_metavar="[选项]")
@@ -126,7 +200,7 @@ def pdf(issue_file: Path, output: Path | None, pdf_variant: str | None) -> None:
 
 @main.command(options_metavar="[选项]")
 @SITE
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
+@click.option("--date", "day", type=cli_zh.IsoDate(), default=None,
               help="编印日期（YYYY-MM-DD），默认为今天。")
 @click.option("--force", is_flag=True, help="已有未完成的草稿时仍然新建。")
 def new(site_dir: Path, day, force: bool) -> None:
@@ -141,7 +215,7 @@ def new(site_dir: Path, day, force: bool) -> None:
 
     config = load_config(site_dir)
     archive, _ = load_archive(config)
-    path = new_issue(config, archive, day.date() if day else dt.date.today(), force=force)
+    path = new_issue(config, archive, day or dt.date.today(), force=force)
     click.echo(f"已新建草稿 {path}，请填写文章内容后运行 liandong check 检查；定稿后删去其中的“draft: true”一行，"
                "liandong build 才会发布。")
 
@@ -154,8 +228,7 @@ def new(site_dir: Path, day, force: bool) -> None:
               help="追加到已有的一期，例如 content/2026/03.md；不给时新建下一期（同 liandong new）。")
 @click.option("--county", multiple=True, metavar="县区",
               help="供稿县区（不询问，供脚本使用）；给一次则所有文件共用，或按文件顺序每个文件给一次。")
-@click.option("--date", "day", type=click.DateTime(formats=["%Y-%m-%d"]), default=None,
-              help="新建一期时的编印日期（YYYY-MM-DD），默认为今天。")
+@click.option("--date", "day", type=cli_zh.IsoDate(), default=None, help="新建一期时的编印日期，默认为今天。")
 def import_(site_dir: Path, files: tuple[Path, ...], into: Path | None, county: tuple[str, ...], day) -> None:
     """把供稿单位的 Word 文档（.docx）导入为文章：标题、各级标题、段落、表格、图片、脚注和供稿单位。"""
     from liandong.docx_import import import_documents
@@ -163,7 +236,7 @@ def import_(site_dir: Path, files: tuple[Path, ...], into: Path | None, county: 
     if county and len(county) not in (1, len(files)):
         raise click.UsageError(f"--county 给了 {len(county)} 次，应为 1 次（所有文件共用）或每个文件一次（{len(files)} 次）")
     ask = _ask_county if sys.stdin.isatty() and sys.stdout.isatty() else None
-    report = import_documents(site_dir, list(files), into, county, day.date() if day else None, ask)
+    report = import_documents(site_dir, list(files), into, county, day, ask)
     for article in report.articles:
         click.echo(f"已导入 {article.source} → {report.issue}：{article.title}"
                    f"（供稿：{article.contributor}；编校修正 {article.fixes} 处）")
@@ -266,7 +339,7 @@ def serve(site_dir: Path, port: int, pdf: bool) -> None:
         click.echo("\n已停止预览。", err=True)
         sys.exit(exit_code(interrupt))
     except OSError as exc:
-        raise click.ClickException(f"无法在端口 {port} 上启动预览：{exc.strerror}") from exc
+        raise click.ClickException(f"无法在端口 {port} 上启动预览：{cli_zh.os_error(exc)}") from exc
 
 
 if __name__ == "__main__":

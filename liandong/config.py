@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Mapping as MappingType
@@ -36,6 +37,7 @@ SITE_SCHEMA = s.Mapping((
     s.Field("approval", "批准文号", s.text, required=True),
     s.Field("base_url", "网站发布地址", s.url, required=True),
     s.Field("distribution", "默认发送范围（报/送/发）", s.Distribution(), required=True),
+    s.Field("slug", "PDF 文件名前缀（小写字母、数字和连字符），缺省为简报名称的拼音", s.slug),
     s.Field("copies", "印数（共印N份）", s.positive_int),
     s.Field("language", "网页语言", s.choice("zh-CN")),
     s.Field("total_numerals", "总期号数字：chinese 印作“总第七百三十九期”，arabic 印作“总第739期”",
@@ -94,6 +96,7 @@ class SiteConfig:
     approval: str
     base_url: str
     distribution: MappingType[str, tuple[str, ...]]
+    slug: str = ""  # PDF file names; load_config fills in the title's pinyin when site.yaml has none
     copies: int | None = None
     language: str = "zh-CN"
     total_numerals: str = "chinese"
@@ -153,6 +156,8 @@ def load_config(site_dir: Path) -> SiteConfig:
     if problems:
         raise LiandongError(problems)
     contact = values.pop("contact")
+    if "slug" not in values:  # not setdefault: the pinyin import costs half a second when not needed
+        values["slug"] = title_slug(values["title"])
     pdf = values.pop("pdf", {})
     fonts = pdf.pop("fonts", {})
     return SiteConfig(
@@ -165,6 +170,14 @@ def load_config(site_dir: Path) -> SiteConfig:
         distribution=freeze_distribution(values.pop("distribution")),
         **values,
     )
+
+
+def title_slug(title: str) -> str:
+    """The title in pinyin, as an ASCII file-name prefix: 联络动态 → lianluodongtai."""
+    from pypinyin import lazy_pinyin  # half a second to import: only for sites without a slug
+
+    words = re.findall(r"[a-z0-9]+", "".join(lazy_pinyin(title)).lower().replace("ü", "v"))
+    return "-".join(words) or "jianbao"
 
 
 def _display_path(path: Path) -> Path:

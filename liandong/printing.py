@@ -29,12 +29,12 @@ def plan_prints(archive: Archive, config: SiteConfig, only: list[Issue] | None =
     """
     prints = []
     for issue in only if only is not None else archive.issues:
-        prints.append(Page(issue_pdf_path(issue), "print/issue.html",
+        prints.append(Page(issue_pdf_path(config, issue), "print/issue.html",
                            {"issue": issue, "source": issue.path, "title": issue_pdf_name(config, issue)},
                            deps=(issue.digest,)))
     if only is None and config.pdf.volumes:
         for year, issues in archive.years():
-            prints.append(Page(volume_pdf_path(year), "print/volume.html",
+            prints.append(Page(volume_pdf_path(config, year), "print/volume.html",
                                {"year": year, "issues": issues[::-1], "source": _display_path(config.content_dir / str(year)),
                                 "title": volume_pdf_name(config, year)},
                                deps=tuple(issue.digest for issue in issues)))

@@ -28,16 +28,18 @@ class Page:
     deps: tuple = ()  # fingerprints of everything in context
 
 
-def issue_pdf_path(issue: Issue) -> str:
-    return f"{issue.url}liandong-{issue.year}-{issue.number:02d}.pdf"
+def issue_pdf_path(config: SiteConfig, issue: Issue) -> str:
+    """An ASCII file name from the site's ``slug`` (lianluodongtai-2025-12.pdf): safe on any server;
+    readers are offered the Chinese name (issue_pdf_name) when they download it."""
+    return f"{issue.url}{config.slug}-{issue.year}-{issue.number:02d}.pdf"
 
 
 def issue_pdf_name(config: SiteConfig, issue: Issue) -> str:
     return f"{config.title}{issue.label}.pdf"
 
 
-def volume_pdf_path(year: int) -> str:
-    return f"{year}/liandong-{year}-volume.pdf"
+def volume_pdf_path(config: SiteConfig, year: int) -> str:
+    return f"{year}/{config.slug}-{year}-volume.pdf"
 
 
 def volume_pdf_name(config: SiteConfig, year: int) -> str:
@@ -51,8 +53,8 @@ def pdf_link(dest: str, download_name: str) -> dict[str, str]:
 
 def pdf_paths(archive: Archive, config: SiteConfig) -> list[str]:
     """Every PDF the archive has: one per issue, and the yearly volumes if the site makes them."""
-    volumes = [volume_pdf_path(year) for year, _ in archive.years()] if config.pdf.volumes else []
-    return [issue_pdf_path(issue) for issue in archive.issues] + volumes
+    volumes = [volume_pdf_path(config, year) for year, _ in archive.years()] if config.pdf.volumes else []
+    return [issue_pdf_path(config, issue) for issue in archive.issues] + volumes
 
 
 def plan(archive: Archive, config: SiteConfig, pdf: bool = True, kept_pdfs: frozenset | set = frozenset()) -> list[Page]:
@@ -65,14 +67,14 @@ def plan(archive: Archive, config: SiteConfig, pdf: bool = True, kept_pdfs: froz
     figures = archive.figures()
     pages = [home_page(archive, years)]
     for year, issues in years:
-        has_volume = (pdf and config.pdf.volumes) or volume_pdf_path(year) in kept_pdfs
-        volume = pdf_link(volume_pdf_path(year), volume_pdf_name(config, year)) if has_volume else None
+        has_volume = (pdf and config.pdf.volumes) or volume_pdf_path(config, year) in kept_pdfs
+        volume = pdf_link(volume_pdf_path(config, year), volume_pdf_name(config, year)) if has_volume else None
         contributed = figures.in_year(year)
         pages.append(Page(f"{year}/index.html", "year.html",
                           {"year": year, "issues": issues, "pdf": volume, "contributed": contributed},
                           url=f"{year}/", deps=(tuple(i.digest for i in issues), volume, contributed)))
     for issue in archive.issues:
-        pages.append(issue_page(archive, config, issue, pdf or issue_pdf_path(issue) in kept_pdfs))
+        pages.append(issue_page(archive, config, issue, pdf or issue_pdf_path(config, issue) in kept_pdfs))
     pages.extend(county_statistics_pages(archive, config, figures))
     for county in archive.counties:
         pages.append(Page(f"{county.url}index.html", "county.html", {"county": county}, url=county.url,
@@ -124,7 +126,7 @@ def county_statistics_pages(archive: Archive, config: SiteConfig, figures: Count
 def issue_page(archive: Archive, config: SiteConfig, issue: Issue, pdf: bool) -> Page:
     older, newer = (NavLink.to(neighbour) for neighbour in archive.neighbours(issue))
     county_urls = {article.county: archive.county(article.county).url for article in issue.articles}
-    issue_pdf = pdf_link(issue_pdf_path(issue), issue_pdf_name(config, issue)) if pdf else None
+    issue_pdf = pdf_link(issue_pdf_path(config, issue), issue_pdf_name(config, issue)) if pdf else None
     context = {"issue": issue, "older": older, "newer": newer, "county_urls": county_urls, "pdf": issue_pdf}
     return Page(f"{issue.url}index.html", "issue.html", context, url=issue.url,
                 deps=(issue.digest, older, newer, tuple(sorted(county_urls.items())), issue_pdf))

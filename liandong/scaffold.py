@@ -33,6 +33,11 @@ articles:  # 每篇文章一项，顺序与下面的“# ”标题一致
 """
 
 
+def yaml_scalar(value: str) -> str:
+    """A value as YAML writes it on one line (quoted when it holds ``: #`` and the like)."""
+    return yaml.safe_dump([value], allow_unicode=True, width=10_000)[2:].rstrip("\n")
+
+
 def next_numbers(archive: Archive, day: dt.date) -> tuple[int, int]:
     """(期号, 总期号) of a new issue dated ``day``: 期号 restarts at 1 each year, 总期号 continues."""
     issues = {issue.path: issue for issue in [*archive.issues, *archive.drafts]}.values()  # drafts hold numbers too

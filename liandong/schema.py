@@ -85,6 +85,13 @@ def static_image(value: Any) -> str:
     return value
 
 
+def slug(value: Any) -> str:
+    """A file-name prefix that every web server and archive tool handles: lowercase ASCII."""
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z0-9]+(?:-[a-z0-9]+)*", value) or len(value) > 60:
+        raise Invalid(f"应为小写字母、数字和连字符组成的名称（如 lianluodongtai，最长 60 个字符），实际为“{value}”")
+    return value
+
+
 def choice(*options: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in options:

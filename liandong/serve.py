@@ -146,7 +146,7 @@ def make_handler(state: PreviewState, stop: threading.Event):
             if path == EVENTS:
                 return self.send_events()
             if path.startswith(PREVIEW):
-                preview = pdf_preview_page(unquote(path[len(PREVIEW):]), state.generation)
+                preview = pdf_preview_page(unquote(path[len(PREVIEW):]), state.generation, state.out_dir)
                 return self.send_html(preview, body=body) if preview else self.send_plain(404, "无此期", body)
             if path.startswith(WECHAT):
                 return self.send_html(wechat_page(state.site_dir, unquote(path[len(WECHAT):])), body=body)
@@ -228,14 +228,16 @@ def decorate(page: str, error: str | None, path: str) -> str:
     return page[:index] + extra + page[index:] if index >= 0 else page + extra
 
 
-def pdf_preview_page(issue: str, generation: int) -> str | None:
+def pdf_preview_page(issue: str, generation: int, out_dir: Path) -> str | None:
     """The issue's PDF in a frame that reloads with every build (a PDF viewer cannot reload itself);
-    None unless ``issue`` is <year>/<number> in ASCII digits."""
+    None unless ``issue`` is <year>/<number> in ASCII digits. The PDF is the one in the issue's
+    folder (its name starts with the site's ``slug``)."""
     parts = [p for p in issue.strip("/").split("/") if p]
     if len(parts) != 2 or not YEAR_AND_NUMBER.fullmatch("/".join(parts)):
         return None
     year, number = parts
-    pdf = f"/{year}/{number}/liandong-{year}-{number}.pdf?v={generation}"
+    found = sorted((out_dir / year / number).glob("*.pdf"))
+    pdf = f"/{year}/{number}/{quote(found[0].name) if found else ''}?v={generation}"
     return (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>印刷版预览 {year}年第{int(number)}期</title>"
             f"<style>html,body,iframe{{margin:0;width:100%;height:100%;border:0}}</style></head>"
             f"<body><iframe src=\"{pdf}\" title=\"印刷版 PDF\"></iframe></body></html>")

@@ -1,5 +1,10 @@
-"""The Jinja environment: templates live in the site's templates/ folder so a site can change its
-look without touching Python. Undefined variables are errors, reported with template file and line.
+"""The Jinja environment and the theme lookup.
+
+The default theme (the repository's top-level templates/, shipped in the wheel as liandong/theme/)
+holds every template and static file. A site's own templates/ overrides it file by file, as
+MkDocs' ``custom_dir`` and Hugo's theme lookup do: an office changes one template without copying
+the others, and keeps getting the theme's fixes for the rest. Undefined variables are errors,
+reported with template file and line.
 """
 
 from __future__ import annotations
@@ -17,10 +22,51 @@ from liandong.markdown import MEDIA_SCHEME
 from liandong.errors import LiandongError, Location, Problem
 from liandong.routes import Page, root_prefix
 
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def _find_theme() -> Path:
+    """liandong/theme/ in an installed wheel; the repository's templates/ in a source checkout
+    (an editable install runs the package from the repository, where the wheel's copy is absent)."""
+    installed = PACKAGE_DIR / "theme"
+    if installed.is_dir() or not (PACKAGE_DIR.parent / "pyproject.toml").is_file():
+        return installed
+    return PACKAGE_DIR.parent / "templates"
+
+
+THEME_DIR = _find_theme()
+
+
+def template_dirs(config: SiteConfig) -> list[Path]:
+    """Where templates are looked up, first match wins: the site's templates/, then the theme.
+    The sample site in the repository *is* the theme's folder; it is listed once."""
+    dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
+    if not any(d.resolve() == THEME_DIR.resolve() for d in dirs):
+        dirs.append(THEME_DIR)
+    return dirs
+
+
+def theme_files(config: SiteConfig) -> dict[str, Path]:
+    """Every file the lookup reaches, by its path relative to the template folders (``base.html``,
+    ``static/style.css``): the site's own file where it has one, else the theme's. Sorted by path,
+    so fingerprints and outputs come out in the same order every time."""
+    files: dict[str, Path] = {}
+    for folder in reversed(template_dirs(config)):  # the theme first, then the site overrides it
+        for path in folder.rglob("*"):
+            if path.is_file():
+                files[path.relative_to(folder).as_posix()] = path
+    return dict(sorted(files.items()))
+
+
+def static_files(config: SiteConfig) -> dict[str, bytes]:
+    """Assets under static/ (theme merged with the site's own), as ``static/...`` outputs."""
+    return {relative: path.read_bytes() for relative, path in theme_files(config).items()
+            if relative.startswith("static/")}
+
 
 def make_env(config: SiteConfig) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(config.templates_dir),
+        loader=jinja2.FileSystemLoader(template_dirs(config)),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -51,18 +97,18 @@ def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, extra: 
         where = Location(_display_path(Path(exc.filename or config.templates_dir / page.template)), exc.lineno or 0)
         raise LiandongError(Problem(where, f"模板语法错误：{exc.message}")) from exc
     except jinja2.TemplateNotFound as exc:
-        raise LiandongError(Problem(Location(_display_path(config.templates_dir)), f"找不到模板“{exc.name}”")) from exc
+        raise LiandongError(Problem(Location(_display_path(template_dirs(config)[0])), f"找不到模板“{exc.name}”")) from exc
     except Exception as exc:  # noqa: BLE001 — any failure inside a template is the template's problem
-        raise LiandongError(Problem(_template_frame(config.templates_dir, page.template),
+        raise LiandongError(Problem(_template_frame(template_dirs(config), page.template),
                                     f"渲染模板时出错（生成 {page.dest}）：{_describe(exc)}")) from exc
 
 
-def _template_frame(templates_dir: Path, fallback: str) -> Location:
+def _template_frame(folders: list[Path], fallback: str) -> Location:
     """The innermost template file and line in the current exception's traceback."""
-    where = Location(_display_path(templates_dir / fallback))
-    directory = str(templates_dir.resolve())
+    where = Location(_display_path(folders[0] / fallback))
+    directories = tuple(str(folder.resolve()) + "/" for folder in folders)
     for frame in traceback.extract_tb(sys.exc_info()[2]):
-        if str(Path(frame.filename).resolve()).startswith(directory):
+        if str(Path(frame.filename).resolve()).startswith(directories):
             where = Location(_display_path(Path(frame.filename)), frame.lineno or 0)
     return where
 

@@ -196,10 +196,3 @@ def remove_file(stage: Path, dest: str) -> None:
             break
         parent.rmdir()
 
-
-def static_files(source: Path) -> dict[str, bytes]:
-    """Assets under templates/static, as ``static/...`` outputs."""
-    if not source.is_dir():
-        return {}
-    return {f"static/{path.relative_to(source).as_posix()}": path.read_bytes()
-            for path in sorted(source.rglob("*")) if path.is_file()}
