@@ -305,8 +305,8 @@ def check(site_dir: Path, strict: bool, fix: bool, fix_all: bool, files: tuple[P
 def wechat(site_dir: Path, issue: str, out_dir: Path | None, article: int | None) -> None:
     """导出一期（或其中一篇）为可粘贴到微信公众号编辑器的 HTML，例如：liandong wechat 2025/12
 
-    样式全部写在各元素的 style 属性中，不含 class、脚本和外部字体；图片存为同目录下的文件。
-    用浏览器打开生成的 HTML，全选复制后粘贴到公众号编辑器即可（liandong serve 中的 /_wechat/年份/期号/ 页面可一键复制）。
+    样式全部写在各元素自身上，不含样式类、脚本和外部字体；图片存为同目录下的文件。
+    用浏览器打开生成的 HTML，全选复制后粘贴到公众号编辑器即可（liandong serve 预览中每期页面上的“公众号版”按钮可一键复制）。
     """
     from liandong.config import load_config
     from liandong.wechat import locate_issue, read_one, write_post

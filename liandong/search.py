@@ -64,7 +64,12 @@ def search_records(archive: Archive) -> list[Record]:
 
 
 def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str], dict[str, Path]]:
-    """The search index as outputs under pagefind/: ({dest: key}, {dest: file to publish})."""
+    """The search index as outputs under pagefind/: ({dest: key}, {dest: file to publish}).
+
+    An archive with nothing published yet (a new bulletin whose first issue is still a draft) has
+    no index: Pagefind refuses to index nothing, and there is nothing to find."""
+    if not archive.issues:
+        return {}, {}
     where = Location(_display_path(config.site_dir))
     language = config.language.lower()
     binary = extended_binary(where)

@@ -98,7 +98,7 @@ def test_short_legacy_file_is_refused_not_guessed_and_fix_leaves_it(site):
     path = site / "content/2025/13.md"
     data = "---\nissue: 13\ntotal: 740\ndate: 2025-08-08\narticles:\n  - county: 縣\n---\n# 會議\n\n座談。\n".encode("cp950")
     path.write_bytes(data)
-    result = run_cli("check", "--fix", cwd=site)
+    result = run_cli("check", "--fix", "--all", cwd=site)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "content/2025/13.md" in result.stderr and "另存为 UTF-8" in result.stderr
     assert path.read_bytes() == data  # never rewritten
@@ -112,7 +112,7 @@ def test_big5_file_builds_and_fix_converts_it(site):
     result = run_cli("build", "--no-pdf", "--no-search", cwd=site)
     assert result.returncode == 0, result.stderr
     assert "content/2025/13.md: 警告：文件是 Big5 编码" in result.stderr
-    fixed = run_cli("check", "--fix", cwd=site)
+    fixed = run_cli("check", "--fix", "--all", cwd=site)
     assert "已修正 content/2025/13.md" in fixed.stdout
     assert path.read_bytes().decode("utf-8").split("\n---\n")[0] == text.split("\n---\n")[0]
 
@@ -128,7 +128,7 @@ def test_utf16_with_bom_is_read_without_bom_refused_in_chinese(site, codec):
     assert "Traceback" not in result.stderr
     if with_bom:
         assert result.returncode == 0 and "文件是 UTF-16 编码" in result.stderr
-        assert run_cli("check", "--fix", cwd=site).returncode == 0
+        assert run_cli("check", "--fix", "--all", cwd=site).returncode == 0
         assert path.read_bytes() == text.encode("utf-8")
     else:
         assert result.returncode == 1 and "content/2025/13.md: 错误：文件似乎是不带字节顺序标记的 UTF-16 编码" in result.stderr
@@ -160,7 +160,7 @@ def test_bidi_and_zero_width_characters_are_dropped_with_a_warning(site, options
             content = output.read_text(encoding="utf-8")
             assert not [c for c in INVISIBLE if c in content], output
     assert "群众扫码即可" in (site / "build/2025/13/index.html").read_text(encoding="utf-8")
-    fixed = run_cli("check", "--fix", cwd=site)
+    fixed = run_cli("check", "--fix", "--all", cwd=site)
     assert "已修正 content/2025/13.md" in fixed.stdout
     assert not [c for c in INVISIBLE if c in path.read_text(encoding="utf-8")]
 
@@ -194,7 +194,7 @@ def test_new_quotes_values_through_yaml(site, editor):
     front = created.read_text(encoding="utf-8").split("\n---\n")[0].removeprefix("---\n")
     assert yaml.safe_load(front)["editor"] == expected
     archive, problems = load_archive(load_config(site))
-    issue = next(i for i in archive.issues if i.year == 2026)
+    issue = next(i for i in archive.drafts if i.year == 2026)
     assert issue.editor == expected
     assert not [p for p in problems if p.is_error and "2026" in str(p.location)]
 
@@ -218,7 +218,7 @@ def test_fix_edits_only_the_body(site, front):
     original = (front + rest).replace("群众扫码即可", "群众扫码即可,很方便(示例)")
     path.write_bytes(original.encode("utf-8"))
     closing = original.index(f"{newline}---{newline}") + len(f"{newline}---{newline}")
-    result = run_cli("check", "--fix", cwd=site)
+    result = run_cli("check", "--fix", "--all", cwd=site)
     assert "已修正 content/2025/13.md" in result.stdout, result.stdout + result.stderr
     data = path.read_bytes()
     assert data[:len(original[:closing].encode())] == original[:closing].encode("utf-8")  # byte-identical

@@ -37,7 +37,7 @@ def test_values_read_back_as_written(tmp_path, value):
             config.approval) == (expected,) * 6
     archive, problems = load_archive(config)  # the first issue carries the editor's name too
     assert not [p for p in problems if p.is_error]
-    assert archive.issues[0].editor == expected
+    assert archive.drafts[0].editor == expected  # the first issue is a draft until the editor marks it ready
 
 
 def test_every_key_has_a_chinese_comment_and_the_file_is_what_load_config_reads(tmp_path):
@@ -65,8 +65,11 @@ def test_init_writes_site_yaml_and_the_first_issue_as_new_does(tmp_path):
     config = load_config(site)
     assert (config.title, config.publisher, config.slug) == ("工作简报", "某县人大常委会办公室", "gongzuojianbao")
     assert "下一步：cd 新简报 && liandong build" in result.stdout
-    # liandong new continues the numbering from there
-    assert run_cli("new", "--date", "2026-02-01", cwd=site).returncode == 0
+    assert front["draft"] is True  # not published until the editor marks it ready
+    # liandong new refuses a second issue while the first is a draft, and continues the numbering when forced
+    assert run_cli("new", "--date", "2026-02-01", cwd=site).returncode == 1
+    assert not (site / "content/2026/02.md").exists()
+    assert run_cli("new", "--date", "2026-02-01", "--force", cwd=site).returncode == 0
     assert (site / "content/2026/02.md").is_file()
 
 
