@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Protocol
 
 from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
+from liandong.cluster import pdf_executor
 from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
@@ -56,10 +57,11 @@ class BuildReport:
 
 def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
           search: bool = True, workers: int | None = None, executor: Executor | None = None,
-          progress: Progress | None = None) -> BuildReport:
+          scheduler: str | None = None, progress: Progress | None = None) -> BuildReport:
     """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
 
-    PDFs render on ``executor`` if given, else on ``workers`` processes (default: all cores).
+    PDFs render on ``executor`` if given, else on the Dask cluster of ``scheduler`` (or site.yaml's
+    render.scheduler, see liandong.cluster), else on ``workers`` processes (default: all cores).
     ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
     """
     out_dir = out_dir or site_dir / "build"
@@ -94,18 +96,19 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
     volumes = {p.dest for p in prints if p.template == VOLUME_TEMPLATE} & todo
     fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
-    if todo - volumes or stale:
-        files = {**statics, **media, **search_files}
-        write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
-                      [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
-    if volumes:
-        # Yearly volumes are long (a year's issues in one PDF), so they are swapped in as a second
-        # step: the edited issue's page and PDF are live first. Until then the cache keeps the old
-        # volume keys, so an interrupted second step is simply redone by the next build.
-        BuildCache(fresh.issues, {**keys, **{d: cache.outputs.get(d, "") for d in volumes}},
-                   fonts_checked, county_names).save(cache_file)
-        write_outputs(config, out_dir, [], {}, [p for p in prints if p.dest in volumes], css, [], workers,
-                      executor, progress)
+    with pdf_executor(executor, scheduler, config) as executor:
+        if todo - volumes or stale:
+            files = {**statics, **media, **search_files}
+            write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
+                          [p for p in prints if p.dest in todo - volumes], css, stale, workers, executor, progress)
+        if volumes:
+            # Yearly volumes are long (a year's issues in one PDF), so they are swapped in as a second
+            # step: the edited issue's page and PDF are live first. Until then the cache keeps the old
+            # volume keys, so an interrupted second step is simply redone by the next build.
+            BuildCache(fresh.issues, {**keys, **{d: cache.outputs.get(d, "") for d in volumes}},
+                       fonts_checked, county_names).save(cache_file)
+            write_outputs(config, out_dir, [], {}, [p for p in prints if p.dest in volumes], css, [], workers,
+                          executor, progress)
     if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
             or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
         fresh.save(cache_file)
