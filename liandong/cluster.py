@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
+import logging
 import re
 import shutil
 import subprocess
@@ -60,8 +61,10 @@ def pdf_executor(given: cf.Executor | None, scheduler: str | None, config: SiteC
     executor = ClusterExecutor(address, where, config)
     try:
         yield executor
-    finally:
+    except BaseException:
         executor.shutdown(wait=False)
+        raise
+    executor.shutdown(wait=True)
 
 
 def scheduler_address(scheduler: str | None, config: SiteConfig) -> tuple[str | None, Location]:
@@ -111,11 +114,12 @@ class ClusterExecutor(cf.Executor):
             from distributed import Client
         except ImportError as exc:
             raise LiandongError(Problem(self.where, "在集群上渲染 PDF 需要 Dask：请运行 pip install 'liandong[cluster]'")) from exc
-        try:
-            self._client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
-        except (OSError, TimeoutError, ValueError) as exc:
-            raise LiandongError(Problem(self.where, f"无法连接 Dask 调度器 {self.address}（{CONNECT_TIMEOUT} 秒内没有回应）："
-                                        "请确认调度器已经启动、地址和端口无误、防火墙放行该端口；原有输出保持不变")) from exc
+        if not answers(self.address):
+            raise LiandongError(Problem(self.where, f"无法连接 Dask 调度器 {self.address}（{CONNECT_TIMEOUT} 秒内没有回应，"
+                                        "或对方不是 Dask 调度器）：请确认调度器已经启动、地址和端口无误（调度器默认用 8786，"
+                                        "8787 是它的网页）、防火墙放行该端口；原有输出保持不变"))
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its English log lines are not for editors
+        self._client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         try:
             self._client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
         except (OSError, TimeoutError) as exc:
@@ -196,6 +200,27 @@ class ClusterExecutor(cf.Executor):
         if isinstance(error, (cf.CancelledError, OSError, TimeoutError)):
             return self._lost()
         return error
+
+
+def answers(address: str) -> bool:
+    """Whether a Dask scheduler answers at address within CONNECT_TIMEOUT. Dask's own timeout
+    covers the TCP connection but not its handshake, so a port held by something else (a web
+    server) would make ``Client()`` wait for ever: the whole handshake is bounded here, in a
+    thread of its own so that it works whatever event loop the caller runs."""
+    import asyncio
+
+    from distributed.comm import connect
+
+    async def handshake() -> None:
+        comm = await asyncio.wait_for(connect(address, timeout=CONNECT_TIMEOUT), CONNECT_TIMEOUT)
+        await comm.close()
+
+    with cf.ThreadPoolExecutor(1) as thread:
+        try:
+            thread.submit(asyncio.run, handshake()).result()
+        except Exception:  # refused, unreachable, timed out, or not speaking Dask's protocol
+            return False
+    return True
 
 
 def referenced_files(html: str, base: str, root: Path) -> dict[str, Path]:
