@@ -42,6 +42,7 @@ from liandong.errors import LiandongError, Location, Problem
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler before giving up with an error
 WORKER_TIMEOUT = 10  # seconds to wait for a scheduler without workers to get one
+PROBE_TIMEOUT = 120  # seconds for a worker to report its versions and fonts (it imports WeasyPrint)
 
 # Where print HTML names files: CSS url(...) and src/href/data attributes (WeasyPrint reads no others).
 REFERENCE = re.compile(r"""url\(\s*["']?([^"')\s]+)|\b(?:src|href|data)\s*=\s*["']([^"']+)""")
@@ -126,18 +127,28 @@ class ClusterExecutor(cf.Executor):
             raise LiandongError(Problem(self.where, f"Dask 调度器 {self.address} 上没有工作进程（等了 {WORKER_TIMEOUT} 秒）："
                                         "请先在渲染机器上运行 dask worker")) from exc
         needs = font_needs(self.config)
-        fonts = {self._ship(Path(file), broadcast=True): digest for file, digest in needs.files.items()}
-        workers = self.checked_workers(needs, fonts)
+        workers = self.checked_workers(needs, {digest: self._ship(Path(file)) for file, digest in needs.files.items()})
         self._executor = self._client.get_executor(pure=False, workers=workers, allow_other_workers=False)
 
-    def checked_workers(self, needs: "FontNeeds", fonts: dict[str, str]) -> list[str]:
+    def checked_workers(self, needs: "FontNeeds", fonts: dict[str, object]) -> list[str]:
         """Addresses of the workers that render exactly as this machine does; an error naming every
-        worker that does not (and what differs) if any of them fails."""
+        worker that does not (and what differs) if any of them fails.
+
+        The check is a task pinned to each worker, taking the site's font files as inputs: Dask
+        delivers them as it will for the PDFs, and the worker reports the digests of what it got."""
         local = machine_facts(needs.families)
-        reports = self._client.run(worker_facts, needs.families, fonts, on_error="return")
+        probes = {address: self._client.submit(worker_facts, needs.families, fonts, workers=[address],
+                                               allow_other_workers=False, pure=False)
+                  for address in sorted(self._client.scheduler_info()["workers"])}
+        reports = {}
+        for address, probe in probes.items():
+            try:
+                reports[address] = probe.result(timeout=PROBE_TIMEOUT)
+            except Exception as exc:  # the worker could not even run the check: report why
+                reports[address] = exc
         problems = []
-        for address, facts in sorted(reports.items()):
-            differences = worker_differences(local, facts, fonts)
+        for address, facts in reports.items():
+            differences = worker_differences(local, facts, list(fonts))
             if differences:
                 problems.append(Problem(self.where, f"工作进程 {address} 与本机不一致，不能用来生成 PDF："
                                         + "；".join(differences)))
@@ -147,14 +158,15 @@ class ClusterExecutor(cf.Executor):
             raise LiandongError(problems)
         return sorted(reports)
 
-    def _ship(self, path: Path, broadcast: bool = False) -> object:
-        """The Dask future holding a site file's bytes, scattered once under its digest's key."""
+    def _ship(self, path: Path) -> object:
+        """The Dask future holding a site file's bytes, scattered once under its digest's key; a
+        worker fetches it the first time one of its tasks needs it and keeps it."""
         data = path.read_bytes()
-        digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+        digest = file_digest(data)
         if digest not in self._shipped:
             key = f"liandong-file-{digest}"
-            self._shipped[digest] = self._client.scatter({key: data}, broadcast=broadcast, hash=False)[key]
-        return self._shipped[digest] if not broadcast else self._shipped[digest].key
+            self._shipped[digest] = self._client.scatter({key: data}, hash=False)[key]
+        return self._shipped[digest]
 
     # --- results -----------------------------------------------------------------------------------
 
@@ -259,12 +271,12 @@ def font_needs(config: SiteConfig) -> FontNeeds:
     stacks, _ = resolve_stacks(config)
     fonts = [font for stack in stacks.values() for font in stack.fonts]
     families = sorted({font.family for font in fonts if not font.from_file} | {LATIN_FACE})
-    files = {font.files[0][0]: file_digest(Path(font.files[0][0])) for font in fonts if font.from_file}
+    files = {font.files[0][0]: file_digest(Path(font.files[0][0]).read_bytes()) for font in fonts if font.from_file}
     return FontNeeds(families, files)
 
 
-def file_digest(path: Path) -> str:
-    return hashlib.blake2b(path.read_bytes(), digest_size=16).hexdigest()
+def file_digest(data: bytes | bytearray | memoryview) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def machine_facts(families: list[str]) -> dict:
@@ -299,20 +311,18 @@ def family_faces(families: list[str]) -> dict[str, list[list[str]]]:
     return {name: sorted(map(list, faces[name])) for name in sorted(faces)}
 
 
-def worker_facts(families: list[str], fonts: dict[str, str], dask_worker=None) -> dict:
-    """Run on each worker (Client.run): its machine facts, thread count and the digests of the
-    site font files it holds (sent before the check)."""
+def worker_facts(families: list[str], fonts: dict[str, bytes]) -> dict:
+    """A task on each worker: its machine facts, its thread count and the digests of the site font
+    files it received (digest it was sent under → digest of the bytes that arrived)."""
+    from distributed import get_worker
+
     facts = machine_facts(families)
-    facts["nthreads"] = dask_worker.state.nthreads
-    held = {}
-    for key in fonts:
-        data = dask_worker.data[key] if key in dask_worker.data else None
-        held[key] = hashlib.blake2b(data, digest_size=16).hexdigest() if isinstance(data, bytes) else None
-    facts["files"] = held
+    facts["nthreads"] = get_worker().state.nthreads
+    facts["files"] = {digest: file_digest(data) for digest, data in fonts.items()}
     return facts
 
 
-def worker_differences(local: dict, facts: dict | BaseException, fonts: dict[str, str]) -> list[str]:
+def worker_differences(local: dict, facts: dict | BaseException, fonts: list[str]) -> list[str]:
     """What a worker's report says is not as on this machine, in words for the editor."""
     if isinstance(facts, ModuleNotFoundError):
         return [f"没有安装 {facts.name or 'liandong'}"]
@@ -327,8 +337,8 @@ def worker_differences(local: dict, facts: dict | BaseException, fonts: dict[str
         elif theirs != faces:
             differences.append(f"字体“{family}”的版本或字形与本机不同（本机 {describe_faces(faces)}，"
                                f"该机 {describe_faces(theirs)}）")
-    for key, digest in fonts.items():
-        if facts["files"].get(key) != digest:
+    for digest in fonts:
+        if facts["files"].get(digest) != digest:
             differences.append(f"没有收到完整的站点字体文件（摘要 {digest[:12]}）")
     if facts.get("nthreads") != 1:
         differences.append(f"以 {facts.get('nthreads')} 个线程运行（须为 1：请用 dask worker --nthreads 1 启动，"
