@@ -27,10 +27,10 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import hashlib
-import logging
 import re
 import shutil
 import subprocess
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
@@ -119,7 +119,7 @@ class ClusterExecutor(cf.Executor):
             raise LiandongError(Problem(self.where, f"无法连接 Dask 调度器 {self.address}（{CONNECT_TIMEOUT} 秒内没有回应，"
                                         "或对方不是 Dask 调度器）：请确认调度器已经启动、地址和端口无误（调度器默认用 8786，"
                                         "8787 是它的网页）、防火墙放行该端口；原有输出保持不变"))
-        logging.getLogger("distributed").setLevel(logging.CRITICAL)  # its English log lines are not for editors
+        quiet_logs()
         self._client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         try:
             self._client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
@@ -140,12 +140,10 @@ class ClusterExecutor(cf.Executor):
         probes = {address: self._client.submit(worker_facts, needs.families, fonts, workers=[address],
                                                allow_other_workers=False, pure=False)
                   for address in sorted(self._client.scheduler_info()["workers"])}
-        reports = {}
-        for address, probe in probes.items():
-            try:
-                reports[address] = probe.result(timeout=PROBE_TIMEOUT)
-            except Exception as exc:  # the worker could not even run the check: report why
-                reports[address] = exc
+        reports = self._reports(probes)
+        if not reports:
+            raise LiandongError(Problem(self.where, f"Dask 调度器 {self.address} 的工作进程在检查时都退出了，"
+                                        "没有可以生成 PDF 的工作进程；原有输出保持不变"))
         problems = []
         for address, facts in reports.items():
             differences = worker_differences(local, facts, list(fonts))
@@ -157,6 +155,30 @@ class ClusterExecutor(cf.Executor):
                                     "再重新启动 dask worker（或从集群中去掉它们）；原有输出保持不变"))
             raise LiandongError(problems)
         return sorted(reports)
+
+    def _reports(self, probes: dict[str, object]) -> dict[str, dict | BaseException]:
+        """Each probe's report, or the exception that stopped it; a worker that leaves the cluster
+        meanwhile is left out (its pinned probe would otherwise wait for it for ever)."""
+        reports: dict[str, dict | BaseException] = {}
+        deadline = time.monotonic() + PROBE_TIMEOUT
+        while probes and time.monotonic() < deadline:
+            present = set(self._client.scheduler_info()["workers"])
+            for address, probe in list(probes.items()):
+                if probe.done():
+                    try:
+                        reports[address] = probe.result()
+                    except Exception as exc:  # the worker could not even run the check: say why
+                        reports[address] = exc
+                elif address not in present:
+                    probe.cancel()
+                else:
+                    continue
+                del probes[address]
+            time.sleep(0.05)
+        for address, probe in probes.items():
+            probe.cancel()
+            reports[address] = TimeoutError(f"{PROBE_TIMEOUT} 秒内没有完成检查")
+        return reports
 
     def _ship(self, path: Path) -> object:
         """The Dask future holding a site file's bytes, scattered once under its digest's key; a
@@ -212,6 +234,16 @@ class ClusterExecutor(cf.Executor):
         if isinstance(error, (cf.CancelledError, OSError, TimeoutError)):
             return self._lost()
         return error
+
+
+def quiet_logs() -> None:
+    """distributed logs connection trouble in English, tracebacks included; the build reports it
+    as a Chinese error instead. (Some of its loggers carry their own level, so each is set.)"""
+    import logging
+
+    names = [name for name in logging.root.manager.loggerDict if name.startswith("distributed.")]
+    for name in ["distributed", *names]:
+        logging.getLogger(name).setLevel(logging.CRITICAL)
 
 
 def answers(address: str) -> bool:

@@ -78,7 +78,8 @@ class Cluster:
     def executing(self) -> dict[str, int]:
         """Workers rendering a PDF right now → their pid."""
         def busy(dask_worker):
-            return os.getpid() if dask_worker.state.executing else None
+            keys = [str(task.key) for task in dask_worker.state.executing]
+            return os.getpid() if any(key.startswith("render_job") for key in keys) else None
         return {a: pid for a, pid in self.client.run(busy).items() if pid}
 
     def pdf_tasks(self):
