@@ -94,7 +94,9 @@ class ClusterExecutor(cf.Executor):
         if self._executor is None:
             self._connect()
         html, base_url, variant, source = args
-        base = str(Path(base_url).resolve())  # the worker has another working directory
+        # Absolute (the worker has another working directory) and with a trailing slash: WeasyPrint
+        # adds one only for folders that exist, and the site folder does not exist on the worker.
+        base = str(Path(base_url).resolve()) + "/"
         files = {path: self._ship(real) for path, real in referenced_files(html, base, self.root).items()}
         inner = self._executor.submit(pdf.render_job, html, base, variant, source, files=files)
         return self._translated(inner, source)

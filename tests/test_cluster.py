@@ -354,3 +354,39 @@ def test_unknown_render_key_is_reported(site):
     result = run_cli("build", cwd=site)
     assert result.returncode == 1
     assert "未知的键“workers”（可用的键：scheduler）" in result.stderr
+
+
+def test_jobs_carry_exactly_the_site_files_their_html_names(tmp_path):
+    """Names with Chinese characters, spaces and %-escapes, relative and absolute addresses are
+    sent and found on the worker; files outside the site (directly, by .. or by a symlink) are not
+    sent, so they are refused there as they are here."""
+    from PIL import Image
+    from pypdf import PdfReader
+
+    from liandong.cluster import referenced_files
+    from liandong.pdf import render_job
+
+    site = tmp_path / "site"
+    (site / "content/2025/图片").mkdir(parents=True)
+    (site / "static").mkdir()
+    sizes = {"content/2025/图片/图 一.png": (40, 20), "static/logo.png": (30, 30), "content/a b.png": (50, 10)}
+    for relative, size in sizes.items():
+        Image.new("RGB", size, (0, 0, 0)).save(site / relative)
+    Image.new("RGB", (77, 77), (9, 9, 9)).save(tmp_path / "outside.png")
+    (site / "content/link.png").symlink_to(tmp_path / "outside.png")
+    content = (site / "content").resolve().as_uri()
+    html = ("<html><body>"
+            f'<img src="{content}/2025/图片/图 一.png">'        # absolute, raw Chinese and a space
+            '<img src="static/logo.png">'                         # relative to the site folder
+            f'<img src="{content}/a%20b.png">'                    # %-escaped
+            '<img src="../outside.png">'                          # outside, by ..
+            f'<img src="{content}/link.png">'                     # outside, by a symlink
+            '<img src="file:///etc/hostname"><img src="https://example.org/x.png">'
+            "</body></html>")
+    base = str(site.resolve()) + "/"
+    files = referenced_files(html, base, site.resolve())
+    assert sorted(p.relative_to(site.resolve()).as_posix() for p in files.values()) == sorted(sizes)
+    data = render_job(html, base, None, Path("x.md"), files={k: v.read_bytes() for k, v in files.items()})
+    (tmp_path / "out.pdf").write_bytes(data)
+    shown = sorted((i.image.width, i.image.height) for page in PdfReader(tmp_path / "out.pdf").pages for i in page.images)
+    assert shown == sorted(sizes.values())
