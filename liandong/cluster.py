@@ -84,6 +84,7 @@ class ClusterExecutor(cf.Executor):
         self._client = None
         self._executor: cf.Executor | None = None
         self._shipped: dict[str, object] = {}  # file digest → the Dask future holding its bytes
+        self._digests: dict[tuple[Path, int, int], str] = {}  # (file, size, mtime) → digest
         self._closing = False
 
     def submit(self, fn, /, *args, **kwargs) -> cf.Future:
@@ -122,14 +123,17 @@ class ClusterExecutor(cf.Executor):
                                         "或对方不是 Dask 调度器）：请确认调度器已经启动、地址和端口无误（调度器默认用 8786，"
                                         "8787 是它的网页）、防火墙放行该端口；原有输出保持不变"))
         quiet_logs()
-        self._client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
         try:
-            self._client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
-        except (OSError, TimeoutError) as exc:
-            raise LiandongError(Problem(self.where, f"Dask 调度器 {self.address} 上没有工作进程（等了 {WORKER_TIMEOUT} 秒）："
-                                        "请先在渲染机器上运行 dask worker")) from exc
-        needs = font_needs(self.config)
-        workers = self.checked_workers(needs, {digest: self._ship(Path(file)) for file, digest in needs.files.items()})
+            self._client = Client(self.address, timeout=CONNECT_TIMEOUT, set_as_default=False)
+            try:
+                self._client.wait_for_workers(1, timeout=WORKER_TIMEOUT)
+            except TimeoutError as exc:
+                raise LiandongError(Problem(self.where, f"Dask 调度器 {self.address} 上没有工作进程（等了 {WORKER_TIMEOUT} 秒）："
+                                            "请先在渲染机器上运行 dask worker")) from exc
+            needs = font_needs(self.config)
+            workers = self.checked_workers(needs, {digest: self._ship(Path(file)) for file, digest in needs.files.items()})
+        except (OSError, cf.CancelledError) as exc:  # the scheduler went away while we were setting up
+            raise self._lost() from exc
         self._executor = self._client.get_executor(pure=False, workers=workers, allow_other_workers=False)
 
     def checked_workers(self, needs: "FontNeeds", fonts: dict[str, object]) -> list[str]:
@@ -185,12 +189,15 @@ class ClusterExecutor(cf.Executor):
     def _ship(self, path: Path) -> object:
         """The Dask future holding a site file's bytes, scattered once under its digest's key; a
         worker fetches it the first time one of its tasks needs it and keeps it."""
-        data = path.read_bytes()
-        digest = file_digest(data)
-        if digest not in self._shipped:
-            key = f"liandong-file-{digest}"
-            self._shipped[digest] = self._client.scatter({key: data}, hash=False)[key]
-        return self._shipped[digest]
+        stat = path.stat()
+        seen = (path, stat.st_size, stat.st_mtime_ns)
+        if seen not in self._digests:  # a font named by every issue's HTML is read and hashed once
+            data = path.read_bytes()
+            self._digests[seen] = digest = file_digest(data)
+            if digest not in self._shipped:
+                key = f"liandong-file-{digest}"
+                self._shipped[digest] = self._client.scatter({key: data}, hash=False)[key]
+        return self._shipped[self._digests[seen]]
 
     # --- results -----------------------------------------------------------------------------------
 
