@@ -133,7 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from generate import generate
 
-    work = Path(tempfile.mkdtemp(prefix="cluster-", dir=BENCH))
+    (BENCH / ".work").mkdir(exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="cluster-", dir=BENCH / ".work"))
+    out = BENCH / "results" / f"{time.strftime('%Y-%m-%d')}-cluster-{args.issues}issues.json"
+    out.parent.mkdir(exist_ok=True)
     try:
         site = work / "site"
         generate(site, args.issues, args.seed)
@@ -142,12 +145,13 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         results = {"issues": args.issues, "cpu_count": os.cpu_count(), "load_1min_at_start": load,
                    "html_only": html_only(site)}
-        base = subprocess.run([sys.executable, __file__, "--baseline", str(site)], capture_output=True, text=True,
-                              check=True)
-        results["render_job_one_process"] = json.loads(base.stdout.splitlines()[-1])
         for workers in (1, 2):
             results[f"workers_{workers}"] = on_cluster(site, workers)
             print(json.dumps(results[f"workers_{workers}"], indent=1), flush=True)
+            out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        base = subprocess.run([sys.executable, __file__, "--baseline", str(site)], capture_output=True, text=True,
+                              check=True)
+        results["render_job_one_process"] = json.loads(base.stdout.splitlines()[-1])
         results["load_1min_at_end"] = os.getloadavg()[0]
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -166,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         "pdf_kb_returned_per_pdf": one["pdf_kb_mean"],
     }
     print(json.dumps(results["figures"], indent=1))
-    out = BENCH / "results" / f"{time.strftime('%Y-%m-%d')}-cluster-{args.issues}issues.json"
-    out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     print(f"written {out.relative_to(BENCH.parent)}")
     return 0
