@@ -145,7 +145,7 @@ class ClusterExecutor(cf.Executor):
         local = machine_facts(needs.families)
         probes = {address: self._client.submit(worker_facts, needs.families, fonts, workers=[address],
                                                allow_other_workers=False, pure=False)
-                  for address in sorted(self._client.scheduler_info()["workers"])}
+                  for address in sorted(self._client.nthreads())}
         reports = self._reports(probes)
         if not reports:
             raise LiandongError(Problem(self.where, f"Dask 调度器 {self.address} 的工作进程在检查时都退出了，"
@@ -168,7 +168,7 @@ class ClusterExecutor(cf.Executor):
         reports: dict[str, dict | BaseException] = {}
         deadline = time.monotonic() + PROBE_TIMEOUT
         while probes and time.monotonic() < deadline:
-            present = set(self._client.scheduler_info()["workers"])
+            present = set(self._client.nthreads())  # asked of the scheduler now, not a cached list
             for address, probe in list(probes.items()):
                 if probe.done():
                     try:

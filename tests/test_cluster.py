@@ -65,10 +65,10 @@ class Cluster:
         folder an empty tmpfs for that worker, so it cannot read the site."""
         prefix = ["unshare", "-m", "--propagation", "private", "sh", "-c",
                   f'mount -t tmpfs none "{hide}" && exec "$@"', "worker"] if hide else []
-        before = set(self.client.scheduler_info()["workers"])
+        before = set(self.client.nthreads())
         process = self._start("worker", ["worker", self.address, "--nthreads", "1", "--host", "127.0.0.1",
                                          "--no-dashboard", "--no-nanny", *extra], prefix, env)
-        address = wait_until(lambda: set(self.client.scheduler_info()["workers"]) - before, "a worker to join")
+        address = wait_until(lambda: set(self.client.nthreads()) - before, "a worker to join")
         self.workers[address.pop()] = process
         return next(a for a, p in self.workers.items() if p is process)
 
@@ -130,6 +130,15 @@ def own_cluster(tmp_path_factory):
         yield running
     finally:
         running.stop()
+
+
+def rendering(cluster: Cluster, build: subprocess.Popen) -> dict[str, int]:
+    """Wait for a worker to be rendering one of the build's PDFs (the build must still be running)."""
+    def busy():
+        if build.poll() is not None:
+            raise AssertionError(f"the build ended first: {build.communicate()}")
+        return cluster.executing()
+    return wait_until(busy, "a worker rendering a PDF", every=0.02)
 
 
 def pdfs(build_dir: Path) -> dict[str, bytes]:
@@ -269,7 +278,7 @@ def test_worker_killed_mid_render_its_task_runs_elsewhere(own_cluster, tmp_path,
     build = subprocess.Popen([sys.executable, "-m", "liandong", "build", "--scheduler", own_cluster.address],
                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        victim, pid = next(iter(wait_until(own_cluster.executing, "a worker rendering a PDF", every=0.02).items()))
+        victim, pid = next(iter(rendering(own_cluster, build).items()))
         os.kill(pid, signal.SIGKILL)
         stdout, stderr = build.communicate(timeout=300)
     finally:
@@ -286,7 +295,7 @@ def test_scheduler_stopped_mid_build_and_unreachable_leave_build_untouched(own_c
     build = subprocess.Popen([sys.executable, "-m", "liandong", "build", "--scheduler", own_cluster.address],
                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(own_cluster.executing, "a worker rendering a PDF", every=0.02)
+        rendering(own_cluster, build)
         own_cluster.scheduler.kill()
         stdout, stderr = build.communicate(timeout=120)
     finally:
@@ -309,7 +318,7 @@ def test_ctrl_c_cancels_the_tasks_and_keeps_build(cluster, sites):
     build = subprocess.Popen([sys.executable, "-m", "liandong", "build", "--scheduler", cluster.address],
                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        wait_until(cluster.executing, "a worker rendering a PDF", every=0.02)
+        rendering(cluster, build)
         build.send_signal(signal.SIGINT)
         stdout, stderr = build.communicate(timeout=120)
     finally:
