@@ -42,7 +42,7 @@ from liandong.errors import LiandongError, Location, Problem
 
 CONNECT_TIMEOUT = 5  # seconds to reach the scheduler before giving up with an error
 WORKER_TIMEOUT = 10  # seconds to wait for a scheduler without workers to get one
-PROBE_TIMEOUT = 120  # seconds for a worker to report its versions and fonts (it imports WeasyPrint)
+PROBE_TIMEOUT = 300  # seconds for a worker to report its versions and fonts (it imports WeasyPrint; slow on a loaded machine)
 
 # Where print HTML names files: CSS url(...) and src/href/data attributes (WeasyPrint reads no others).
 REFERENCE = re.compile(r"""url\(\s*["']?([^"')\s]+)|\b(?:src|href|data)\s*=\s*["']([^"']+)""")
