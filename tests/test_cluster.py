@@ -138,7 +138,7 @@ def rendering(cluster: Cluster, build: subprocess.Popen) -> dict[str, int]:
         if build.poll() is not None:
             raise AssertionError(f"the build ended first: {build.communicate()}")
         return cluster.executing()
-    return wait_until(busy, "a worker rendering a PDF", every=0.02)
+    return wait_until(busy, "a worker rendering a PDF", timeout=600, every=0.02)  # the workers are checked first
 
 
 def pdfs(build_dir: Path) -> dict[str, bytes]:
