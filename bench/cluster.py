@@ -126,6 +126,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--issues", type=int, default=60, help="issues in the archive (default 60)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--workers", default="1,2", help="cluster sizes to measure (default 1,2)")
+    parser.add_argument("--no-baseline", action="store_true", help="skip render_job in one process")
     parser.add_argument("--baseline", type=Path, default=None, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.baseline:
@@ -135,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
 
     (BENCH / ".work").mkdir(exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="cluster-", dir=BENCH / ".work"))
-    out = BENCH / "results" / f"{time.strftime('%Y-%m-%d')}-cluster-{args.issues}issues.json"
+    sizes = [int(n) for n in args.workers.split(",")]
+    out = BENCH / "results" / f"{time.strftime('%Y-%m-%d')}-cluster-{args.issues}issues-{'-'.join(map(str, sizes))}.json"
     out.parent.mkdir(exist_ok=True)
     try:
         site = work / "site"
@@ -145,16 +148,20 @@ def main(argv: list[str] | None = None) -> int:
         load = os.getloadavg()[0]
         results = {"issues": args.issues, "cpu_count": os.cpu_count(), "load_1min_at_start": load,
                    "html_only": html_only(site)}
-        for workers in (1, 2):
+        for workers in sizes:
             results[f"workers_{workers}"] = on_cluster(site, workers)
             print(json.dumps(results[f"workers_{workers}"], indent=1), flush=True)
             out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-        base = subprocess.run([sys.executable, __file__, "--baseline", str(site)], capture_output=True, text=True,
-                              check=True)
-        results["render_job_one_process"] = json.loads(base.stdout.splitlines()[-1])
+        if not args.no_baseline:
+            base = subprocess.run([sys.executable, __file__, "--baseline", str(site)], capture_output=True, text=True,
+                                  check=True)
+            results["render_job_one_process"] = json.loads(base.stdout.splitlines()[-1])
         results["load_1min_at_end"] = os.getloadavg()[0]
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
     finally:
         shutil.rmtree(work, ignore_errors=True)
+    if sizes != [1, 2] or args.no_baseline:
+        return 0  # the figures below need both sizes and the baseline
     one, two, base = results["workers_1"], results["workers_2"], results["render_job_one_process"]
     n = one["pdfs"]
     results["figures"] = {
