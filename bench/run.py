@@ -196,7 +196,12 @@ def build_help() -> str:
     return subprocess.run(LIANDONG + ["build", "--help"], capture_output=True, text=True).stdout
 
 
+SCHEDULER: list[str] = []  # --scheduler ADDRESS: builds that render PDFs do so on that Dask cluster
+
+
 def liandong_build(site: Path, *options: str, watch=None) -> Run:
+    if "--no-pdf" not in options:
+        options += tuple(SCHEDULER)
     return checked(run_measured(LIANDONG + ["build", "--site", str(site), *options], watch=watch),
                    "liandong build " + " ".join(options))
 
@@ -706,7 +711,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--pdf-issues", type=int, default=100, help="issues in the (e) PDF measure (default 100)")
     parser.add_argument("--report", type=Path, default=None,
                         help="measure nothing: recompute (g) and the table of a results JSON and print it")
+    parser.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                        help="render the PDFs of every build on this Dask cluster (see bench/cluster.py for 1 vs 2 workers)")
     args = parser.parse_args(argv)
+    if args.scheduler:
+        SCHEDULER[:] = ["--scheduler", args.scheduler]
     only = set(args.only)
     if args.report:
         results = json.loads(args.report.read_text(encoding="utf-8"))
@@ -731,7 +740,7 @@ def main(argv: list[str] | None = None) -> int:
     if not args.live:
         freeze(work, args.commit)
     results: dict = {}
-    meta = {"issues": args.issues, "runs": args.runs, "seed": args.seed, "cpu_count": os.cpu_count(),
+    meta = {"issues": args.issues, "runs": args.runs, "seed": args.seed, "cpu_count": os.cpu_count(), "scheduler": args.scheduler,
             "platform": platform.platform(), "date": time.strftime("%Y-%m-%d %H:%M"),
             "load_1min_at_start": os.getloadavg()[0], **versions()}
     results["meta"] = meta

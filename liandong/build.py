@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
+from liandong.cluster import pdf_executor
 from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
@@ -55,10 +56,11 @@ class BuildReport:
 def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
           search: bool = True, workers: int | None = None, executor: Executor | None = None,
           progress: Progress | None = None, drafts: bool = False,
-          on_wait: Callable[[str], None] | None = None) -> BuildReport:
+          on_wait: Callable[[str], None] | None = None, scheduler: str | None = None) -> BuildReport:
     """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
 
-    PDFs render on ``executor`` if given, else on ``workers`` processes (default: all cores).
+    PDFs render on ``executor`` if given, else on the Dask cluster of ``scheduler`` (or site.yaml's
+    render.scheduler, see liandong.cluster), else on ``workers`` processes (default: all cores).
     ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
     ``drafts=True`` includes the issues marked ``draft: true`` (the preview; their page says 草稿);
     a published build never shows or counts them.
@@ -69,12 +71,12 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     cache_file = cache_path(site_dir, out_dir)
     with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait):
         return _locked_build(site_dir, out_dir, cache_file, pdf, pdf_variant, search, workers, executor, progress,
-                             drafts)
+                             drafts, scheduler)
 
 
 def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pdf_variant: str | None,
                   search: bool, workers: int | None, executor: Executor | None, progress: Progress,
-                  drafts: bool) -> BuildReport:
+                  drafts: bool, scheduler: str | None) -> BuildReport:
     inputs = input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}")
     last = Stamp.load(cache_file)
     if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
@@ -107,12 +109,13 @@ def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pd
                      + media_key(p, config) for p in prints})
     todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
     fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
-    if todo or stale:
-        # Everything, the yearly volumes included, goes into one staging folder swapped in once:
-        # build/ is never half new (an issue's page new and its volume old).
-        files = {**statics, **media, **search_files}
-        write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
-                      [p for p in prints if p.dest in todo], css, stale, workers, executor, progress)
+    with pdf_executor(executor, scheduler, config) as executor:
+        if todo or stale:
+            # Everything, the yearly volumes included, goes into one staging folder swapped in once:
+            # build/ is never half new (an issue's page new and its volume old).
+            files = {**statics, **media, **search_files}
+            write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
+                          [p for p in prints if p.dest in todo], css, stale, workers, executor, progress)
     try:
         if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
                 or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():

@@ -140,10 +140,12 @@ def init(site_dir: Path, title: str | None, publisher: str | None, editor: str |
 @click.option("--search/--no-search", default=True, help="是否生成全文检索索引（默认生成）。")
 @PDF_VARIANT
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, help="同时生成 PDF 的进程数，默认为全部 CPU 核数。")
+@click.option("--scheduler", metavar="地址", default=None, callback=lambda ctx, param, value: scheduler(value),
+              help="在 Dask 集群上生成 PDF：调度器地址，如 tcp://192.168.1.10:8786（覆盖 site.yaml 的 render.scheduler）。")
 @click.option("-q", "--quiet", is_flag=True, help="只显示错误和警告。")
 @click.option("-v", "--verbose", is_flag=True, help="列出写入和删除的每个文件。")
 def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_variant: str | None,
-          jobs: int | None, quiet: bool, verbose: bool) -> None:
+          jobs: int | None, scheduler: str | None, quiet: bool, verbose: bool) -> None:
     """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分；出错或中断时保留原有输出不变。"""
     import time
 
@@ -155,7 +157,7 @@ def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_var
     install_sigterm()
     try:
         report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant, search=search, workers=jobs,
-                           progress=progress, on_wait=lambda message: click.echo(message, err=True))
+                           scheduler=scheduler, progress=progress, on_wait=lambda message: click.echo(message, err=True))
     except KeyboardInterrupt as interrupt:
         if getattr(interrupt, "output_replaced", False):
             click.echo("\n已中断：新的输出已经完整写入，下次构建会补全缓存。", err=True)
@@ -171,6 +173,16 @@ def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_var
             click.echo(f"删除 {dest}")
     if not quiet:
         click.echo(summary(report, time.monotonic() - started))
+
+
+def scheduler(value: str | None) -> str | None:
+    """--scheduler is checked like render.scheduler in site.yaml: a wrong address is a usage error."""
+    from liandong.schema import Invalid, scheduler_address
+
+    try:
+        return scheduler_address(value) if value is not None else None
+    except Invalid as exc:
+        raise click.BadParameter(str(exc)) from exc
 
 
 def summary(report, seconds: float) -> str:

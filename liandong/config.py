@@ -57,6 +57,9 @@ SITE_SCHEMA = s.Mapping((
         s.Field("print_marks", "为胶印加裁切线和 3 毫米出血", s.boolean),
         s.Field("volumes", "每年另出一本合订本 PDF", s.boolean),
     ))),
+    s.Field("render", "渲染设置", s.Mapping((
+        s.Field("scheduler", "在 Dask 集群上生成 PDF：调度器地址，如 tcp://192.168.1.10:8786", s.scheduler_address),
+    ))),
 ))
 
 
@@ -85,6 +88,14 @@ class PdfSettings:
 
 
 @dataclass(frozen=True)
+class RenderSettings:
+    """Where PDFs render: a Dask scheduler's address (liandong.cluster), or None for this machine."""
+
+    scheduler: str | None = None
+    scheduler_line: int = field(default=0, compare=False)
+
+
+@dataclass(frozen=True)
 class SiteConfig:
     """Validated site settings plus the folders they were found in."""
 
@@ -104,6 +115,7 @@ class SiteConfig:
     office: str | None = None  # shown above the site name; the publisher when unset
     banner: str | None = None  # image under templates/static/
     footer: MappingType[str, str] = field(default_factory=dict)  # 主办单位, 网站标识码, ICP备案号, 公安备案号
+    render: RenderSettings = RenderSettings()
     font_lines: MappingType[str, int] = field(default_factory=dict, compare=False)
     digest: str = ""  # of site.yaml's bytes: any change to it invalidates every cached output
     warnings: tuple[Problem, ...] = field(default=(), compare=False)  # e.g. site.yaml saved as GBK
@@ -160,10 +172,12 @@ def load_config(site_dir: Path) -> SiteConfig:
         values["slug"] = title_slug(values["title"])
     pdf = values.pop("pdf", {})
     fonts = pdf.pop("fonts", {})
+    render = values.pop("render", {})
     return SiteConfig(
         site_dir=site_dir,
         contact=Contact(**contact),
         pdf=PdfSettings(fonts=PdfFonts(**fonts), **pdf),
+        render=RenderSettings(**render, scheduler_line=parsed.source.at("render", "scheduler").line if render else 0),
         digest=content_digest(raw),
         warnings=tuple(decoding),
         font_lines={role: parsed.source.at("pdf", "fonts", role).line for role in fonts},

@@ -10,8 +10,10 @@ come from the issue's <meta name="dcterms.*">, never from the clock.
 from __future__ import annotations
 
 import logging
+import mimetypes
 import os
 import multiprocessing
+from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -54,10 +56,12 @@ class PdfRenderer:
         logger.setLevel(logging.WARNING)
         logger.propagate = False
 
-    def render(self, html: str, base_url: str, variant: str | None, source: Path) -> bytes:
-        """One PDF as bytes; a glyph missing from every font is an error naming the source file."""
+    def render(self, html: str, base_url: str, variant: str | None, source: Path, fetcher=None) -> bytes:
+        """One PDF as bytes; a glyph missing from every font is an error naming the source file.
+
+        Files are read from the site folder unless ``fetcher`` serves them (see shipped_fetcher)."""
         self.watcher.messages.clear()
-        fetcher = site_only_fetcher(Path(base_url).resolve())
+        fetcher = fetcher or site_only_fetcher(Path(base_url).resolve())
         document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             font_config=self.font_config)
         if self.watcher.messages:
@@ -90,18 +94,52 @@ def site_only_fetcher(root: Path):
     return SiteOnlyFetcher(allowed_protocols={"file"})
 
 
+def shipped_fetcher(files: Mapping[str, bytes]):
+    """A WeasyPrint fetcher for a machine without the site folder (a cluster worker): it serves the
+    files the job carries, keyed by absolute path, and refuses everything else as site_only_fetcher
+    would. Responses look like urllib's file: responses (type from the name), so the PDF is the same
+    byte for byte as one rendered from the folder itself."""
+    from weasyprint.urls import URLFetcher, URLFetcherResponse, iri_to_uri
+
+    class ShippedResponse(URLFetcherResponse):
+        path = None  # WeasyPrint rereads images by path when it can: here it must use the bytes sent
+
+    class ShippedFetcher(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = shipped_path(url)
+            if path not in files:
+                raise ValueError(f"refused to load {url}: not a file of the site sent with this job")
+            kind = mimetypes.guess_type(path)[0] or "text/plain"
+            return ShippedResponse(iri_to_uri(url.split("?")[0]), files[path],
+                                   {"Content-type": kind, "Content-length": str(len(files[path]))})
+
+    return ShippedFetcher(allowed_protocols={"file"})
+
+
+def shipped_path(url: str) -> str | None:
+    """The absolute, normalised path a file: URL names (no symlinks followed: the sender did that)."""
+    if not url.lower().startswith("file:"):
+        return None
+    return os.path.normpath(unquote(urlsplit(url).path))
+
+
 _process_renderer: PdfRenderer | None = None  # one per worker process, made on its first job
 
 
-def render_job(html: str, base_url: str, variant: str | None, source: Path) -> bytes:
-    """Render one PDF in whatever process runs it, reusing that process's renderer."""
+def render_job(html: str, base_url: str, variant: str | None, source: Path,
+               files: Mapping[str, bytes] | None = None) -> bytes:
+    """Render one PDF in whatever process runs it, reusing that process's renderer.
+
+    ``files`` (absolute path → bytes) is for processes that cannot see the site folder: the job
+    then reads only those (liandong.cluster sends them)."""
     global _process_renderer
     if _process_renderer is None:
         # Without HarfBuzz subsetting WeasyPrint falls back to fontTools, which stamps fonts with the
         # current time unless SOURCE_DATE_EPOCH is set: pin it so PDFs stay reproducible either way.
         os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
         _process_renderer = PdfRenderer()
-    return _process_renderer.render(html, base_url, variant, source)
+    fetcher = shipped_fetcher(files) if files is not None else None
+    return _process_renderer.render(html, base_url, variant, source, fetcher)
 
 
 def process_pool(workers: int) -> Executor:

@@ -92,6 +92,17 @@ def slug(value: Any) -> str:
     return value
 
 
+SCHEDULER_ADDRESS = re.compile(r"(tcp|tls)://([\w.-]+|\[[0-9A-Fa-f:]+\]):\d{1,5}")
+
+
+def scheduler_address(value: Any) -> str:
+    """A Dask scheduler as `dask scheduler` prints it: tcp://host:port (tls:// for TLS)."""
+    value = text(value)
+    if not SCHEDULER_ADDRESS.fullmatch(value):
+        raise Invalid(f"应为 Dask 调度器地址，格式如 tcp://192.168.1.10:8786，实际为“{value}”")
+    return value
+
+
 def choice(*options: str) -> Callable[[Any], str]:
     def check(value: Any) -> str:
         if value not in options:
