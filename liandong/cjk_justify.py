@@ -77,7 +77,7 @@ def is_cjk(char):
             or char in '“”‘’—…·')
 
 
-def _inert(char):
+def _inert(char):  # noqa: D401
     """Spaces (handled by word spacing), marks, format and control
     characters: a gap touching one of these is never stretched, which also
     guarantees a stretched gap is always a glyph-cluster boundary."""
@@ -95,14 +95,96 @@ def gap_after(a, b):
     return True
 
 
+ZWSP = '\u200b'
+
+
 def cjk_gaps(text):
     """Indices ``i`` such that the gap between ``text[i]`` and
-    ``text[i + 1]`` is stretchable."""
-    return [i for i in range(len(text) - 1) if gap_after(text[i], text[i + 1])]
+    ``text[i + 1]`` is stretchable.
+
+    A U+200B (the break opportunity liandong.print_text adds next to “ ”)
+    is transparent: the gap around it belongs to the characters on either
+    side and is counted once, after the U+200B (its empty glyph then takes
+    the extra advance)."""
+    gaps = []
+    for i in range(len(text) - 1):
+        a, b = text[i], text[i + 1]
+        if b == ZWSP:
+            continue
+        if a == ZWSP:
+            if i == 0:
+                continue
+            a = text[i - 1]
+        if gap_after(a, b):
+            gaps.append(i)
+    return gaps
 
 
 _original_count = _inline.count_expandable_spaces
 _original_reactivate = _line_break.Layout.reactivate
+_original_split = _inline.split_first_line
+_original_add_word_spacing = _inline.add_word_spacing
+
+# CLREQ §3.1.6: a line may end in these set half width (their ink sits in
+# the left half of the em box in Simplified Chinese fonts), so the line
+# ends flush and sometimes one more character fits. ？！ are centred: no.
+SQUEEZE_AT_END = set('，、。；：”’）》〉」』】〕〗')
+
+
+def _line_end_mark(text):
+    """The last visible character of a line's text, or ''."""
+    stripped = text.rstrip(' \u00a0' + ZWSP)
+    return stripped[-1:] if stripped else ''
+
+
+def split_first_line(text, style, context, max_width, justification_spacing,
+                     is_line_start=True, minimum=False):
+    """``split_first_line`` that sets a line-final ，。、；： half width.
+
+    When a line breaks after such a mark, its layout gets ``squeeze_end``
+    and its reported width loses half an em: justification then fills the
+    line to the edge, and the drawing code narrows the mark's advance. When
+    the line would have room for one more character if that character were
+    a half-width mark, the line is laid out again half an em wider and kept
+    if it then ends in such a mark (so 。fits where the em box would not).
+    """
+    result = _original_split(text, style, context, max_width,
+                             justification_spacing, is_line_start, minimum)
+    layout, length, resume_index, width, height, baseline = result
+    font_size = style['font_size']
+    if (resume_index is None or minimum or max_width is None
+            or max_width == float('inf') or not font_size
+            or max_width < 4 * font_size):
+        return result
+    half = font_size / 2
+    rest = text.encode()[resume_index:].decode(errors='ignore')
+    # Only worth a second layout when a squeezable mark is among the next
+    # few characters (下” or 。 could then join this line).
+    following = rest.replace(ZWSP, '')[:3]
+    if (max_width - width >= half - 0.01
+            and any(char in SQUEEZE_AT_END for char in following)):
+        wider = _original_split(text, style, context, max_width + half,
+                                justification_spacing, is_line_start, minimum)
+        if (wider[2] is not None and wider[1] > length
+                and _line_end_mark(wider[0].text) in SQUEEZE_AT_END
+                and wider[3] - half <= max_width + 0.01):
+            result = wider
+    layout, length, resume_index, width, height, baseline = result
+    if _line_end_mark(layout.text) in SQUEEZE_AT_END:
+        layout.squeeze_end = half
+        return layout, length, resume_index, width - half, height, baseline
+    return result
+
+
+def add_word_spacing(context, box, justification_spacing, x_advance):
+    """WeasyPrint's ``add_word_spacing``, keeping a squeezed line end on the
+    fresh layout it makes for a justified text box."""
+    squeeze = getattr(getattr(box, 'pango_layout', None), 'squeeze_end', 0)
+    x_advance = _original_add_word_spacing(
+        context, box, justification_spacing, x_advance)
+    if squeeze and box.pango_layout is not None:
+        box.pango_layout.squeeze_end = squeeze
+    return x_advance
 
 
 def count_expandable_spaces(box):
@@ -153,10 +235,27 @@ def _widen_gaps(layout):
 
 def reactivate(self, style):
     """``Layout.reactivate`` (only used before drawing), then widen CJK gaps
-    of justified layouts."""
+    of justified layouts and narrow a squeezed line-final mark."""
     _original_reactivate(self, style)
     if self.justification_spacing:
         _widen_gaps(self)
+    if getattr(self, 'squeeze_end', 0):
+        _narrow_last_glyph(self, self.squeeze_end)
+
+
+def _narrow_last_glyph(layout, amount):
+    """Take ``amount`` off the advance of the line's last visible glyph."""
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    last = None
+    run = line.runs
+    while run != ffi.NULL:
+        glyphs, run = run.data.glyphs, run.next
+        for i in range(glyphs.num_glyphs):
+            if glyphs.glyphs[i].glyph != pango.PANGO_GLYPH_EMPTY:
+                last = glyphs.glyphs[i]
+    if last is not None:
+        last.geometry.width -= round(amount * TO_UNITS)
 
 
 reactivate.__wrapped__ = _original_reactivate
@@ -167,6 +266,8 @@ def install():
     if getattr(_line_break.Layout.reactivate, '__wrapped__', None) is not None:
         return False
     _inline.count_expandable_spaces = count_expandable_spaces
+    _inline.split_first_line = split_first_line
+    _inline.add_word_spacing = add_word_spacing
     _line_break.Layout.reactivate = reactivate
     return True
 
@@ -174,6 +275,8 @@ def install():
 def uninstall():
     """Undo :func:`install` (for before/after comparisons)."""
     _inline.count_expandable_spaces = _original_count
+    _inline.split_first_line = _original_split
+    _inline.add_word_spacing = _original_add_word_spacing
     _line_break.Layout.reactivate = _original_reactivate
 
 

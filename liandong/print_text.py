@@ -87,7 +87,7 @@ def balanced_lines(text: str, measure: float = TITLE_MEASURE_EM) -> list[str]:
     """Break ``text`` into the fewest lines that fit ``measure``, as even as possible.
 
     Punctuation and spaces are tried first (the seed breaks its titles after ： and ”); word
-    boundaries only when those give no split or a lopsided one (longest line more than twice
+    boundaries only when those give no split or a lopsided one (longest line more than 1.3 times
     the shortest), so the segmenter's dictionary is loaded only for such titles.
     """
     text = text.strip()
@@ -100,7 +100,7 @@ def balanced_lines(text: str, measure: float = TITLE_MEASURE_EM) -> list[str]:
             best = _best_split(text, points, candidates, count, measure)
             if best:
                 widths = [text_width(line) for line in best]
-                if words or max(widths) <= 2 * min(widths):
+                if words or max(widths) <= (1.3 if count == 2 else 1.5) * min(widths):
                     return best
                 break
     return [text]  # no word boundary anywhere (a very long Latin word): let the engine break it
@@ -163,9 +163,11 @@ def print_approval(text: str) -> str:
     return YEAR_IN_BRACKETS.sub(r"〔\1〕", str(text))
 
 
-QUOTE_BREAK = re.compile(f"(?<=[{CJK}])(?=“)|(?<=”)(?=[{CJK}“])")
 ZWSP = "\u200b"
-HTML_TAG = re.compile(r"(<[^>]*>)")
+CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
+# before “‘ after an ideograph or a closing mark; after ”’ before an ideograph or an opening quote.
+# The optional </span> is compress_punctuation's half-width wrapper around the mark before.
+QUOTE_BREAK = re.compile(f"([{CJK}{CLOSING_MARKS}])(</span>)?(?=[“‘])|([”’])(</span>)?(?=[{CJK}“‘])")
 
 
 def break_quotes(html: str) -> str:
@@ -174,12 +176,12 @@ def break_quotes(html: str) -> str:
     Unicode 14 line breaking (Pango 1.50) classes curly quotes as QU: no break on either side, so
     “全链条” drags its neighbours along and the line before it is stretched. CLREQ breaks there like
     between any two ideographs (never after “ or before ”, which stay forbidden). The marker is
-    U+200B, which the PDF drawing skips (see cjk_justify) so copied text is unchanged.
+    U+200B, which WeasyPrint draws as no glyph, so copied text is unchanged.
     """
-    parts = HTML_TAG.split(html)
-    for index in range(0, len(parts), 2):
-        parts[index] = QUOTE_BREAK.sub(ZWSP, parts[index])
-    return "".join(parts)
+    def mark(match: re.Match) -> str:
+        return "".join(part or "" for part in match.groups()) + ZWSP
+
+    return QUOTE_BREAK.sub(mark, html)
 
 
 def print_filters() -> dict:
