@@ -148,8 +148,9 @@ def split_first_line(text, style, context, max_width, justification_spacing,
     a half-width mark, the line is laid out again half an em wider and kept
     if it then ends in such a mark (so 。fits where the em box would not).
     """
-    result = _original_split(text, style, context, max_width,
-                             justification_spacing, is_line_start, minimum)
+    result = _grid_metrics(style, _original_split(
+        text, style, context, max_width, justification_spacing, is_line_start,
+        minimum))
     layout, length, resume_index, width, height, baseline = result
     font_size = style['font_size']
     if (resume_index is None or minimum or max_width is None
@@ -163,8 +164,9 @@ def split_first_line(text, style, context, max_width, justification_spacing,
     following = rest.replace(ZWSP, '')[:3]
     if (max_width - width >= half - 0.01
             and any(char in SQUEEZE_AT_END for char in following)):
-        wider = _original_split(text, style, context, max_width + half,
-                                justification_spacing, is_line_start, minimum)
+        wider = _grid_metrics(style, _original_split(
+            text, style, context, max_width + half, justification_spacing,
+            is_line_start, minimum))
         if (wider[2] is not None and wider[1] > length
                 and _line_end_mark(wider[0].text) in SQUEEZE_AT_END
                 and wider[3] - half <= max_width + 0.01):
@@ -174,6 +176,34 @@ def split_first_line(text, style, context, max_width, justification_spacing,
         layout.squeeze_end = half
         return layout, length, resume_index, width - half, height, baseline
     return result
+
+
+_em_metrics_cache = {}
+
+
+def _grid_metrics(style, result):
+    """Give a line of text the height and baseline of its style's strut.
+
+    Pango reports the union of the fonts a line uses: a line holding
+    Liberation Serif digits (taller ascent and descent than the CJK face)
+    comes out ~0.7 pt taller than a line without, and the 22-line grid
+    drifts down the page. With a fixed ``line-height`` the line box only
+    has to hold the line height, so every text box of a style gets the same
+    metrics as the strut (the CJK face's), and every line is exactly one
+    line pitch. ``line-height: normal`` keeps Pango's values."""
+    if style['line_height'] == 'normal' or not style['font_size']:
+        return result
+    key = _line_break._font_style_cache_key(style, include_size=True)
+    metrics = _em_metrics_cache.get(key)
+    if metrics is None:
+        layout = _line_break.Layout(style)
+        layout.set_text(' ')
+        line, _ = layout.get_first_line()
+        metrics = _line_break.first_line_metrics(
+            line, '', layout, resume_at=None, space_collapse=False,
+            style=style)[4:]
+        _em_metrics_cache[key] = metrics
+    return (*result[:4], *metrics)
 
 
 def add_word_spacing(context, box, justification_spacing, x_advance):

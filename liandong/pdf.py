@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import multiprocessing
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
@@ -20,7 +21,9 @@ from liandong.errors import LiandongError, Location, Problem
 
 
 class NotdefWatcher(logging.Handler):
-    """Records WeasyPrint's '.notdef glyph' warnings: a box in the PDF is an error, never a warning.
+    """Records WeasyPrint's '.notdef glyph' and 'Font-face … cannot be loaded' warnings: a box in
+    the PDF, or a font silently replaced (digits falling back from the Latin face to 仿宋, a refused
+    font file), is an error, never a log line.
 
     The font coverage check runs first; this is the safety net for anything it cannot see.
     """
@@ -28,11 +31,27 @@ class NotdefWatcher(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.refused_fonts: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if ".notdef" in message:
             self.messages.append(message)
+        refused = FONT_REFUSED.match(message)
+        if refused:
+            self.refused_fonts.append(refused.group(1))
+
+
+FONT_REFUSED = re.compile(r"Font-face '([^']*)' cannot be loaded")
+
+
+def font_source(html: str, family: str) -> str:
+    """Where the print CSS in ``html`` says the @font-face ``family`` comes from (for messages)."""
+    found = re.search(r'font-family: "' + re.escape(family) + r'"; src: (?:url|local)\("([^"]*)"\)', html)
+    if not found:
+        return family
+    source = found.group(1)
+    return unquote(urlsplit(source).path) if source.startswith("file:") else source
 
 
 class PdfRenderer:
@@ -56,27 +75,48 @@ class PdfRenderer:
     def render(self, html: str, base_url: str, variant: str | None, source: Path) -> bytes:
         """One PDF as bytes; a glyph missing from every font is an error naming the source file."""
         self.watcher.messages.clear()
+        self.watcher.refused_fonts.clear()
         fetcher = site_only_fetcher(Path(base_url).resolve())
         document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             font_config=self.font_config)
         if self.watcher.messages:
             raise LiandongError(Problem(Location(source), "PDF 中有字体缺字，会印成方框：" + self.watcher.messages[0]))
+        if self.watcher.refused_fonts:
+            names = "、".join(f"“{font_source(html, family)}”" for family in self.watcher.refused_fonts)
+            raise LiandongError(Problem(Location(source), f"字体 {names} 无法加载（文件不可读、格式不支持或不在站点目录内），"
+                                                          "PDF 会改用其他字体；请检查字体文件或 site.yaml 的 pdf.fonts"))
         return document.write_pdf(**({"pdf_variant": variant} if variant else {}))
 
 
 def site_only_fetcher(root: Path):
     """A WeasyPrint fetcher that reads only files inside the site folder, whatever the HTML asks for:
-    no network (readers' intranets, and no tracking), no /etc/passwd."""
+    no network (readers' intranets, and no tracking), no /etc/passwd. The one exception is a font
+    installed on this machine (fontconfig's list): WeasyPrint reads ``local()`` faces such as the
+    Latin face through the fetcher, and refusing them silently set digits in 仿宋."""
     from weasyprint.urls import URLFetcher
 
     class SiteOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             target = Path(unquote(urlsplit(url).path)).resolve() if url.lower().startswith("file:") else None
-            if target is None or root not in target.parents:
+            if target is None or (root not in target.parents and target not in installed_font_files()):
                 raise ValueError(f"refused to load {url}: only files inside the site folder may be read")
             return super().fetch(url, headers)
 
     return SiteOnlyFetcher(allowed_protocols={"file"})
+
+
+def installed_font_files() -> frozenset[Path]:
+    """Font files fontconfig lists (read once per process)."""
+    global _installed_font_files
+    if _installed_font_files is None:
+        from liandong.fonts import installed_families
+
+        _installed_font_files = frozenset(Path(file).resolve() for files in installed_families().values()
+                                          for file, _ in files)
+    return _installed_font_files
+
+
+_installed_font_files: frozenset[Path] | None = None
 
 
 _process_renderer: PdfRenderer | None = None  # one per worker process, made on its first job
