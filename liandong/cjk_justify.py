@@ -42,7 +42,11 @@ stretched (only gaps inside one text box are), RTL runs are skipped,
 ``text-overflow: ellipsis`` on a justified line redraws text without the
 extra spacing.
 """
+import ctypes.util
+import re
 import unicodedata
+
+import cffi
 
 import weasyprint
 from weasyprint.layout import inline as _inline
@@ -120,6 +124,7 @@ def cjk_gaps(text):
     return gaps
 
 
+_original_set_text = _line_break.Layout.set_text
 _original_count = _inline.count_expandable_spaces
 _original_reactivate = _line_break.Layout.reactivate
 _original_split = _inline.split_first_line
@@ -172,7 +177,9 @@ def split_first_line(text, style, context, max_width, justification_spacing,
                 and wider[3] - half <= max_width + 0.01):
             result = wider
     layout, length, resume_index, width, height, baseline = result
-    if _line_end_mark(layout.text) in SQUEEZE_AT_END:
+    rest = text.encode()[resume_index:].decode(errors='ignore').lstrip(ZWSP)
+    already_half = _line_end_mark(layout.text) in PAIR_FIRST and rest[:1] in PAIR_SECOND
+    if _line_end_mark(layout.text) in SQUEEZE_AT_END and not already_half:
         layout.squeeze_end = half
         return layout, length, resume_index, width - half, height, baseline
     return result
@@ -263,6 +270,76 @@ def _widen_gaps(layout):
                 done += 1
 
 
+# --- Compressed pairs ---------------------------------------------------
+
+# CLREQ §3.1.6: of two adjacent full-width marks (”， 》《 ）。) the first, a
+# closing mark, is set half width. It is drawn from a face whose glyphs
+# really are half wide (liandong.fonts.half_width_font), selected with a
+# Pango family attribute inside the text box: no extra inline box (which
+# would cut the line's break opportunities and its justification in two),
+# and the PDF records the glyph as half wide, so copied text stays whole.
+PAIR_FIRST = set('，、。；：”’）》〉」』】〕〗')
+PAIR_SECOND = set('，、。；：？！”’）》〉」』】〕〗“‘（《〈「『【〔〖')
+HALF_FAMILIES = {}  # source family → family of its half-width face, per process
+
+
+def register_half_faces(html):
+    """Learn the half-width faces a document's print CSS declares."""
+    for source in re.findall(r'font-family: "liandong-half-([^"]+)"', html):
+        HALF_FAMILIES[source] = f'liandong-half-{source}'
+
+
+def pair_offsets(text):
+    """(start, end) UTF-8 byte offsets of each first mark of a pair."""
+    offsets, position = [], 0
+    for index, char in enumerate(text):
+        size = len(char.encode())
+        if char in PAIR_FIRST:
+            following = text[index + 1:].lstrip(ZWSP)[:1]
+            if following and following in PAIR_SECOND:
+                offsets.append((position, position + size))
+        position += size
+    return offsets
+
+
+def _half_family(style):
+    for family in style['font_family']:
+        if family in HALF_FAMILIES:
+            return HALF_FAMILIES[family]
+    return None
+
+
+def set_text(self, text, justify=False):
+    """``Layout.set_text``, then the half-width face for compressed pairs."""
+    _original_set_text(self, text, justify)
+    family = HALF_FAMILIES and _half_family(self.style)
+    if not family:
+        return
+    offsets = pair_offsets(self.text)
+    if not offsets:
+        return
+    attr_list = pango.pango_layout_get_attributes(self.layout)
+    if attr_list == ffi.NULL:
+        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    for start, end in offsets:
+        attr = _family_attribute(family)
+        attr.start_index, attr.end_index = start, end
+        pango.pango_attr_list_change(attr_list, attr)
+    pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+_own_ffi = cffi.FFI()
+_own_ffi.cdef('typedef struct _PangoAttribute PangoAttribute;'
+              'PangoAttribute * pango_attr_family_new (const char *family);')
+_own_pango = _own_ffi.dlopen(ctypes.util.find_library('pango-1.0') or 'libpango-1.0.so.0')
+
+
+def _family_attribute(family):
+    """A Pango family attribute (WeasyPrint's cffi declarations lack the constructor)."""
+    pointer = _own_pango.pango_attr_family_new(family.encode())
+    return ffi.cast('PangoAttribute *', int(_own_ffi.cast('uintptr_t', pointer)))
+
+
 def reactivate(self, style):
     """``Layout.reactivate`` (only used before drawing), then widen CJK gaps
     of justified layouts and narrow a squeezed line-final mark."""
@@ -296,6 +373,7 @@ def install():
     if getattr(_line_break.Layout.reactivate, '__wrapped__', None) is not None:
         return False
     _inline.count_expandable_spaces = count_expandable_spaces
+    _line_break.Layout.set_text = set_text
     _inline.split_first_line = split_first_line
     _inline.add_word_spacing = add_word_spacing
     _line_break.Layout.reactivate = reactivate
@@ -305,6 +383,7 @@ def install():
 def uninstall():
     """Undo :func:`install` (for before/after comparisons)."""
     _inline.count_expandable_spaces = _original_count
+    _line_break.Layout.set_text = _original_set_text
     _inline.split_first_line = _original_split
     _inline.add_word_spacing = _original_add_word_spacing
     _line_break.Layout.reactivate = _original_reactivate

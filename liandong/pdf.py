@@ -64,6 +64,7 @@ class PdfRenderer:
         from liandong import cjk_justify
 
         cjk_justify.install()
+        self._cjk_justify = cjk_justify
         self._weasyprint = weasyprint
         self.font_config = FontConfiguration()
         self.watcher = NotdefWatcher()
@@ -76,6 +77,7 @@ class PdfRenderer:
         """One PDF as bytes; a glyph missing from every font is an error naming the source file."""
         self.watcher.messages.clear()
         self.watcher.refused_fonts.clear()
+        self._cjk_justify.register_half_faces(html)
         fetcher = site_only_fetcher(Path(base_url).resolve())
         document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             font_config=self.font_config)

@@ -17,7 +17,7 @@ import re
 
 from markupsafe import Markup, escape
 
-from liandong.chinese import CJK, compress_punctuation
+from liandong.chinese import CJK
 
 # One line pitch of the body grid (GB/T 9704: 22 lines in 225 mm); templates/print/print.css uses it.
 TITLE_MEASURE_EM = 18.0  # 156 mm minus 1 em each side, in 22 pt ems (398 pt / 22 pt)
@@ -138,7 +138,7 @@ def _best_split(text, points, candidates, count, measure):
 def print_title(title: str) -> Markup:
     """A title as balanced lines, each kept whole (the lines were measured to fit)."""
     lines = balanced_lines(str(title))
-    spans = [f'<span class="title-line">{compress_punctuation(str(escape(line)))}</span>' for line in lines]
+    spans = [f'<span class="title-line">{escape(line)}</span>' for line in lines]
     return Markup("".join(spans))
 
 
@@ -151,8 +151,7 @@ def print_item(text: str, glue: int = 3) -> Markup:
     one or two characters alone on its last line."""
     text = str(text)
     head, tail = text[:-glue], text[-glue:]
-    return Markup(compress_punctuation(str(escape(head))) + '<span class="nowrap">'
-                  + compress_punctuation(str(escape(tail))) + "</span>")
+    return Markup(str(escape(head)) + '<span class="nowrap">' + str(escape(tail)) + "</span>")
 
 
 YEAR_IN_BRACKETS = re.compile(r"[\[［【(（]\s*(\d{4})\s*[\]］】)）]")
@@ -166,8 +165,8 @@ def print_approval(text: str) -> str:
 ZWSP = "\u200b"
 CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
 # before “‘ after an ideograph or a closing mark; after ”’ before an ideograph or an opening quote.
-# The optional </span> is compress_punctuation's half-width wrapper around the mark before.
-QUOTE_BREAK = re.compile(f"([{CJK}{CLOSING_MARKS}])(</span>)?(?=[“‘])|([”’])(</span>)?(?=[{CJK}“‘])")
+# The optional </span> closes an inline element (<strong>) around the mark before.
+QUOTE_BREAK = re.compile(f"([{CJK}{CLOSING_MARKS}])(</[a-z]+>)?(?=[“‘])|([”’])(</[a-z]+>)?(?=[{CJK}“‘])")
 
 
 def break_quotes(html: str) -> str:

@@ -52,12 +52,15 @@ def font_css(stacks: dict[str, FontStack], config: SiteConfig) -> str:
     latin_first = '"liandong-latin", ' if latin else ""
     properties.append(f"--body: {latin_first}{stacks['body'].css};")
     properties.append(f"--title-weight: {weight};")
-    for role in ("body", "title", "heading", "kai"):
+    # The red: process red (C0 M100 Y100 K0) for the print room; PDF/A declares an sRGB output intent,
+    # and a DeviceCMYK colour beside it is a conformance error, so archival copies use sRGB only.
+    archival = (config.pdf.variant or "").startswith("pdf/a")
+    properties.append(f"--red: {'#E60012' if archival else 'device-cmyk(0 1 1 0)'};")
+    for role in ("body", "title", "heading", "kai"):  # one half-width punctuation face per source font
         half = half_width_face(stacks[role], config, bold=role == "title" and weight == 700)
         if half:
-            rules.append(f'@font-face {{ font-family: "liandong-half-{role}"; src: url("{half.as_uri()}"); '
-                         f'font-weight: {weight if role == "title" else 400}; }}')
-        properties.append(f'--half-{role}: {chr(34) + "liandong-half-" + role + chr(34) + ", " if half else ""}{stacks[role].css};')
+            rules.append(f'@font-face {{ font-family: "liandong-half-{stacks[role].fonts[0].family}"; '
+                         f'src: url("{half.resolve().as_uri()}"); font-weight: {weight if role == "title" else 400}; }}')
     rules.append(":root { " + " ".join(properties) + " }")
     if config.pdf.print_marks:
         rules.append("@page { bleed: 3mm; marks: crop cross; }")
