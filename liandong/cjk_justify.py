@@ -176,13 +176,84 @@ def split_first_line(text, style, context, max_width, justification_spacing,
                 and _line_end_mark(wider[0].text) in SQUEEZE_AT_END
                 and wider[3] - half <= max_width + 0.01):
             result = wider
+    result = _squeezed(text, result, half)
+    layout, length, resume_index, width, height, baseline = result
+    gaps = len(cjk_gaps(layout.text))
+    if gaps and (max_width - width) / gaps > LOOSE * font_size:
+        tighter = _shrunk(text, style, context, max_width, justification_spacing,
+                          is_line_start, minimum, result)
+        if tighter:
+            return tighter
+    return result
+
+
+# A justified line looser than this (extra space per gap, in em) first tries
+# to take the next word in by narrowing its ，、。；： (CLREQ allows it).
+LOOSE = 0.06
+SHRINKABLE = set('，、。；：')
+SHRINK_LIMIT = 0.25  # em taken off one mark at most
+
+
+def _squeezed(text, result, half):
+    """``result`` with a line-final mark set half width (unless it is the
+    first of a pair, which is half width already)."""
     layout, length, resume_index, width, height, baseline = result
     rest = text.encode()[resume_index:].decode(errors='ignore').lstrip(ZWSP)
-    already_half = _line_end_mark(layout.text) in PAIR_FIRST and rest[:1] in PAIR_SECOND
-    if _line_end_mark(layout.text) in SQUEEZE_AT_END and not already_half:
-        layout.squeeze_end = half
-        return layout, length, resume_index, width - half, height, baseline
-    return result
+    mark = _line_end_mark(layout.text)
+    if mark not in SQUEEZE_AT_END or (mark in PAIR_FIRST and rest[:1] in PAIR_SECOND):
+        return result
+    layout.squeeze_end = half
+    return layout, length, resume_index, width - half, height, baseline
+
+
+def _shrinkable_offsets(line):
+    """Byte offsets of the marks inside ``line`` that may be narrowed: not
+    the last visible character and not the first of a pair."""
+    offsets, position = [], 0
+    last = len(line.rstrip(' ' + ZWSP)) - 1
+    for index, char in enumerate(line):
+        following = line[index + 1:].lstrip(ZWSP)[:1]
+        if char in SHRINKABLE and index < last and following not in PAIR_SECOND:
+            offsets.append(position)
+        position += len(char.encode())
+    return offsets
+
+
+def _shrunk(text, style, context, max_width, justification_spacing,
+            is_line_start, minimum, result):
+    """The line with the next unbreakable unit taken in, its marks narrowed
+    to fit, or None when that needs more than SHRINK_LIMIT per mark."""
+    font_size = style['font_size']
+    half = font_size / 2
+    layout, length, resume_index = result[0], result[1], result[2]
+    encoded = text.encode()
+    line = encoded[:resume_index].decode(errors='ignore')
+    rest = encoded[resume_index:].decode(errors='ignore')
+    unit = _line_break.get_next_break_point_from_text(rest, style['lang'])
+    if not unit:
+        return None
+    candidate = line + rest[:unit + 1]
+    natural = _original_split(candidate, style, context, None,
+                              justification_spacing, is_line_start, minimum)[3]
+    offsets = _shrinkable_offsets(candidate)
+    squeeze = half if _line_end_mark(candidate) in SQUEEZE_AT_END else 0
+    excess = natural - squeeze - max_width
+    if excess > len(offsets) * SHRINK_LIMIT * font_size:
+        return None
+    wider = _grid_metrics(style, _original_split(
+        text, style, context, natural + 0.01, justification_spacing,
+        is_line_start, minimum))
+    if wider[2] is None or wider[1] != len(candidate.encode()):
+        return None  # Pango breaks elsewhere: keep the loose line
+    wider = _squeezed(text, wider, half)
+    excess = wider[3] - max_width
+    if excess <= 0:
+        return wider
+    offsets = _shrinkable_offsets(wider[0].text)
+    if not offsets or excess > len(offsets) * SHRINK_LIMIT * font_size:
+        return None
+    wider[0].shrink_marks = (excess / len(offsets), frozenset(offsets))
+    return (wider[0], wider[1], wider[2], max_width, wider[4], wider[5])
 
 
 _em_metrics_cache = {}
@@ -213,14 +284,21 @@ def _grid_metrics(style, result):
     return (*result[:4], *metrics)
 
 
+
 def add_word_spacing(context, box, justification_spacing, x_advance):
     """WeasyPrint's ``add_word_spacing``, keeping a squeezed line end on the
     fresh layout it makes for a justified text box."""
-    squeeze = getattr(getattr(box, 'pango_layout', None), 'squeeze_end', 0)
+    old = getattr(box, 'pango_layout', None)
+    squeeze = getattr(old, 'squeeze_end', 0)
+    shrink = getattr(old, 'shrink_marks', None)
     x_advance = _original_add_word_spacing(
         context, box, justification_spacing, x_advance)
-    if squeeze and box.pango_layout is not None:
-        box.pango_layout.squeeze_end = squeeze
+    new = getattr(box, "pango_layout", None)
+    if new is not None and new is not old:
+        if squeeze:
+            box.pango_layout.squeeze_end = squeeze
+        if shrink:
+            box.pango_layout.shrink_marks = shrink
     return x_advance
 
 
@@ -348,6 +426,26 @@ def reactivate(self, style):
         _widen_gaps(self)
     if getattr(self, 'squeeze_end', 0):
         _narrow_last_glyph(self, self.squeeze_end)
+    if getattr(self, 'shrink_marks', None):
+        _narrow_marks(self, *self.shrink_marks)
+
+
+def _narrow_marks(layout, amount, offsets):
+    """Take ``amount`` off the advance of the glyphs of the marks at the
+    given byte ``offsets`` (mid-line ，、。；： narrowed to fit a word in)."""
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    step = amount * TO_UNITS
+    done = 0
+    run = line.runs
+    while run != ffi.NULL:
+        glyph_item, run = run.data, run.next
+        item, glyphs = glyph_item.item, glyph_item.glyphs
+        for i in range(glyphs.num_glyphs):
+            if item.offset + glyphs.log_clusters[i] in offsets:
+                glyphs.glyphs[i].geometry.width -= (
+                    round((done + 1) * step) - round(done * step))
+                done += 1
 
 
 def _narrow_last_glyph(layout, amount):
