@@ -43,6 +43,7 @@ stretched (only gaps inside one text box are), RTL runs are skipped,
 extra spacing.
 """
 import ctypes.util
+import functools
 import re
 import unicodedata
 
@@ -88,6 +89,7 @@ def _inert(char):  # noqa: D401
     return char in ' \u00a0' or unicodedata.category(char)[0] in 'MCZ'
 
 
+@functools.lru_cache(maxsize=65536)
 def gap_after(a, b):
     """Whether the gap between adjacent characters ``a`` and ``b`` may take
     justification space: one side must be CJK (so CJK–CJK and CJK–Latin/digit
@@ -178,8 +180,10 @@ def split_first_line(text, style, context, max_width, justification_spacing,
             result = wider
     result = _squeezed(text, result, half)
     layout, length, resume_index, width, height, baseline = result
-    gaps = len(cjk_gaps(layout.text))
-    if gaps and (max_width - width) / gaps > LOOSE * font_size:
+    room = max_width - width
+    # len(text) bounds the gap count: most lines are ruled out without counting
+    if room > LOOSE * font_size * len(layout.text) / 2 and room / max(
+            1, len(cjk_gaps(layout.text))) > LOOSE * font_size:
         tighter = _shrunk(text, style, context, max_width, justification_spacing,
                           is_line_start, minimum, result)
         if tighter:
@@ -367,16 +371,19 @@ def register_half_faces(html):
         HALF_FAMILIES[source] = f'liandong-half-{source}'
 
 
+PAIR = None  # compiled on first use from PAIR_FIRST / PAIR_SECOND
+
+
 def pair_offsets(text):
     """(start, end) UTF-8 byte offsets of each first mark of a pair."""
-    offsets, position = [], 0
-    for index, char in enumerate(text):
-        size = len(char.encode())
-        if char in PAIR_FIRST:
-            following = text[index + 1:].lstrip(ZWSP)[:1]
-            if following and following in PAIR_SECOND:
-                offsets.append((position, position + size))
-        position += size
+    global PAIR
+    if PAIR is None:
+        PAIR = re.compile('[' + re.escape(''.join(sorted(PAIR_FIRST))) + ']'
+                          + f'(?={ZWSP}*[' + re.escape(''.join(sorted(PAIR_SECOND))) + '])')
+    offsets = []
+    for match in PAIR.finditer(text):
+        start = len(text[:match.start()].encode())
+        offsets.append((start, start + len(match.group().encode())))
     return offsets
 
 

@@ -178,7 +178,8 @@ def test_lines_ending_in_a_comma_are_squeezed_flush_and_others_end_at_the_edge(d
             _, right = text_block_edges(number)
             for line, following in zip(lines, lines[1:]):
                 full = 15 <= line.y_max - line.y_min <= 17.5 and following.x_min < line.x_min + 20 \
-                    and 0 < following.y_min - line.y_max < 14 and len(line.text) > 20
+                    and 0 < following.y_min - line.y_max < 14 and len(line.text) > 20 \
+                    and not line.text.startswith(("送：", "责任编辑", "联系方式"))  # the 14 pt colophon
                 if not full:
                     continue
                 if line.text[-1] in "，、。；：":
