@@ -38,4 +38,4 @@ for i, (page, html) in enumerate(jobs):
 records.sort(reverse=True)
 over = [r for r in records if r[0] > 0.08]
 print(f'justified lines {len(records)}; max {records[0][0]:.3f} em; >0.08 em: {len(over)}; >0.05: {sum(r[0]>0.05 for r in records)}')
-for r in records[:8]: print(f'{r[0]:.3f}', r[1].replace('\u200b','|'))
+for r in records[:12]: print(f'{r[0]:.3f}', r[1].replace('\u200b','|'))
