@@ -165,7 +165,7 @@ def structure_elements(pdf: Path) -> list[tuple[str, tuple[int, int] | None]]:
             return None
         if isinstance(node, dict):
             if "/Pg" in node:
-                page = pages.get(node["/Pg"].idnum, page)
+                page = pages.get(node.raw_get("/Pg").idnum, page)
             if "/MCID" in node:
                 return (page, int(node["/MCID"])) if page is not None else None
             if "/K" in node:
@@ -179,7 +179,7 @@ def structure_elements(pdf: Path) -> list[tuple[str, tuple[int, int] | None]]:
                 walk(child, page)
         elif isinstance(node, dict):
             if "/Pg" in node:
-                page = pages.get(node["/Pg"].idnum, page)
+                page = pages.get(node.raw_get("/Pg").idnum, page)
             if "/S" in node:
                 found.append((str(node["/S"]).lstrip("/"), first_mark(node.get("/K"), page)))
             if "/K" in node:
