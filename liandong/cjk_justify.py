@@ -42,7 +42,12 @@ stretched (only gaps inside one text box are), RTL runs are skipped,
 ``text-overflow: ellipsis`` on a justified line redraws text without the
 extra spacing.
 """
+import ctypes.util
+import functools
+import re
 import unicodedata
+
+import cffi
 
 import weasyprint
 from weasyprint.layout import inline as _inline
@@ -77,13 +82,14 @@ def is_cjk(char):
             or char in '“”‘’—…·')
 
 
-def _inert(char):
+def _inert(char):  # noqa: D401
     """Spaces (handled by word spacing), marks, format and control
     characters: a gap touching one of these is never stretched, which also
     guarantees a stretched gap is always a glyph-cluster boundary."""
     return char in ' \u00a0' or unicodedata.category(char)[0] in 'MCZ'
 
 
+@functools.lru_cache(maxsize=65536)
 def gap_after(a, b):
     """Whether the gap between adjacent characters ``a`` and ``b`` may take
     justification space: one side must be CJK (so CJK–CJK and CJK–Latin/digit
@@ -95,14 +101,209 @@ def gap_after(a, b):
     return True
 
 
+ZWSP = '\u200b'
+
+
 def cjk_gaps(text):
     """Indices ``i`` such that the gap between ``text[i]`` and
-    ``text[i + 1]`` is stretchable."""
-    return [i for i in range(len(text) - 1) if gap_after(text[i], text[i + 1])]
+    ``text[i + 1]`` is stretchable.
+
+    A U+200B (the break opportunity liandong.print_text adds next to “ ”)
+    is transparent: the gap around it belongs to the characters on either
+    side and is counted once, after the U+200B (its empty glyph then takes
+    the extra advance)."""
+    gaps = []
+    for i in range(len(text) - 1):
+        a, b = text[i], text[i + 1]
+        if b == ZWSP:
+            continue
+        if a == ZWSP:
+            if i == 0:
+                continue
+            a = text[i - 1]
+        if gap_after(a, b):
+            gaps.append(i)
+    return gaps
 
 
+_original_set_text = _line_break.Layout.set_text
 _original_count = _inline.count_expandable_spaces
 _original_reactivate = _line_break.Layout.reactivate
+_original_split = _inline.split_first_line
+_original_add_word_spacing = _inline.add_word_spacing
+
+# CLREQ §3.1.6: a line may end in these set half width (their ink sits in
+# the left half of the em box in Simplified Chinese fonts), so the line
+# ends flush and sometimes one more character fits. ？！ are centred: no.
+SQUEEZE_AT_END = set('，、。；：”’）》〉」』】〕〗')
+
+
+def _line_end_mark(text):
+    """The last visible character of a line's text, or ''."""
+    stripped = text.rstrip(' \u00a0' + ZWSP)
+    return stripped[-1:] if stripped else ''
+
+
+def split_first_line(text, style, context, max_width, justification_spacing,
+                     is_line_start=True, minimum=False):
+    """``split_first_line`` that sets a line-final ，。、；： half width.
+
+    When a line breaks after such a mark, its layout gets ``squeeze_end``
+    and its reported width loses half an em: justification then fills the
+    line to the edge, and the drawing code narrows the mark's advance. When
+    the line would have room for one more character if that character were
+    a half-width mark, the line is laid out again half an em wider and kept
+    if it then ends in such a mark (so 。fits where the em box would not).
+    """
+    result = _grid_metrics(style, _original_split(
+        text, style, context, max_width, justification_spacing, is_line_start,
+        minimum))
+    layout, length, resume_index, width, height, baseline = result
+    font_size = style['font_size']
+    if (resume_index is None or minimum or max_width is None
+            or max_width == float('inf') or not font_size
+            or max_width < 4 * font_size):
+        return result
+    half = font_size / 2
+    rest = text.encode()[resume_index:].decode(errors='ignore')
+    # Only worth a second layout when a squeezable mark is among the next
+    # few characters (下” or 。 could then join this line).
+    following = rest.replace(ZWSP, '')[:3]
+    if (max_width - width >= half - 0.01
+            and any(char in SQUEEZE_AT_END for char in following)):
+        wider = _grid_metrics(style, _original_split(
+            text, style, context, max_width + half, justification_spacing,
+            is_line_start, minimum))
+        if (wider[2] is not None and wider[1] > length
+                and _line_end_mark(wider[0].text) in SQUEEZE_AT_END
+                and wider[3] - half <= max_width + 0.01):
+            result = wider
+    result = _squeezed(text, result, half)
+    layout, length, resume_index, width, height, baseline = result
+    room = max_width - width
+    # len(text) bounds the gap count: most lines are ruled out without counting
+    if room > LOOSE * font_size * len(layout.text) / 2 and room / max(
+            1, len(cjk_gaps(layout.text))) > LOOSE * font_size:
+        tighter = _shrunk(text, style, context, max_width, justification_spacing,
+                          is_line_start, minimum, result)
+        if tighter:
+            return tighter
+    return result
+
+
+# A justified line looser than this (extra space per gap, in em) first tries
+# to take the next word in by narrowing its ，、。；： (CLREQ allows it).
+LOOSE = 0.06
+SHRINKABLE = set('，、。；：')
+SHRINK_LIMIT = 0.25  # em taken off one mark at most
+
+
+def _squeezed(text, result, half):
+    """``result`` with a line-final mark set half width (unless it is the
+    first of a pair, which is half width already)."""
+    layout, length, resume_index, width, height, baseline = result
+    rest = text.encode()[resume_index:].decode(errors='ignore').lstrip(ZWSP)
+    mark = _line_end_mark(layout.text)
+    if mark not in SQUEEZE_AT_END or (mark in PAIR_FIRST and rest[:1] in PAIR_SECOND):
+        return result
+    layout.squeeze_end = half
+    return layout, length, resume_index, width - half, height, baseline
+
+
+def _shrinkable_offsets(line):
+    """Byte offsets of the marks inside ``line`` that may be narrowed: not
+    the last visible character and not the first of a pair."""
+    offsets, position = [], 0
+    last = len(line.rstrip(' ' + ZWSP)) - 1
+    for index, char in enumerate(line):
+        following = line[index + 1:].lstrip(ZWSP)[:1]
+        if char in SHRINKABLE and index < last and following not in PAIR_SECOND:
+            offsets.append(position)
+        position += len(char.encode())
+    return offsets
+
+
+def _shrunk(text, style, context, max_width, justification_spacing,
+            is_line_start, minimum, result):
+    """The line with the next unbreakable unit taken in, its marks narrowed
+    to fit, or None when that needs more than SHRINK_LIMIT per mark."""
+    font_size = style['font_size']
+    half = font_size / 2
+    layout, length, resume_index = result[0], result[1], result[2]
+    encoded = text.encode()
+    line = encoded[:resume_index].decode(errors='ignore')
+    rest = encoded[resume_index:].decode(errors='ignore')
+    unit = _line_break.get_next_break_point_from_text(rest, style['lang'])
+    if not unit:
+        return None
+    candidate = line + rest[:unit + 1]
+    natural = _original_split(candidate, style, context, None,
+                              justification_spacing, is_line_start, minimum)[3]
+    offsets = _shrinkable_offsets(candidate)
+    squeeze = half if _line_end_mark(candidate) in SQUEEZE_AT_END else 0
+    excess = natural - squeeze - max_width
+    if excess > len(offsets) * SHRINK_LIMIT * font_size:
+        return None
+    wider = _grid_metrics(style, _original_split(
+        text, style, context, natural + 0.01, justification_spacing,
+        is_line_start, minimum))
+    if wider[2] is None or wider[1] != len(candidate.encode()):
+        return None  # Pango breaks elsewhere: keep the loose line
+    wider = _squeezed(text, wider, half)
+    excess = wider[3] - max_width
+    if excess <= 0:
+        return wider
+    offsets = _shrinkable_offsets(wider[0].text)
+    if not offsets or excess > len(offsets) * SHRINK_LIMIT * font_size:
+        return None
+    wider[0].shrink_marks = (excess / len(offsets), frozenset(offsets))
+    return (wider[0], wider[1], wider[2], max_width, wider[4], wider[5])
+
+
+_em_metrics_cache = {}
+
+
+def _grid_metrics(style, result):
+    """Give a line of text the height and baseline of its style's strut.
+
+    Pango reports the union of the fonts a line uses: a line holding
+    Liberation Serif digits (taller ascent and descent than the CJK face)
+    comes out ~0.7 pt taller than a line without, and the 22-line grid
+    drifts down the page. With a fixed ``line-height`` the line box only
+    has to hold the line height, so every text box of a style gets the same
+    metrics as the strut (the CJK face's), and every line is exactly one
+    line pitch. ``line-height: normal`` keeps Pango's values."""
+    if style['line_height'] == 'normal' or not style['font_size']:
+        return result
+    key = _line_break._font_style_cache_key(style, include_size=True)
+    metrics = _em_metrics_cache.get(key)
+    if metrics is None:
+        layout = _line_break.Layout(style)
+        layout.set_text(' ')
+        line, _ = layout.get_first_line()
+        metrics = _line_break.first_line_metrics(
+            line, '', layout, resume_at=None, space_collapse=False,
+            style=style)[4:]
+        _em_metrics_cache[key] = metrics
+    return (*result[:4], *metrics)
+
+
+
+def add_word_spacing(context, box, justification_spacing, x_advance):
+    """WeasyPrint's ``add_word_spacing``, keeping a squeezed line end on the
+    fresh layout it makes for a justified text box."""
+    old = getattr(box, 'pango_layout', None)
+    squeeze = getattr(old, 'squeeze_end', 0)
+    shrink = getattr(old, 'shrink_marks', None)
+    x_advance = _original_add_word_spacing(
+        context, box, justification_spacing, x_advance)
+    new = getattr(box, "pango_layout", None)
+    if new is not None and new is not old:
+        if squeeze:
+            box.pango_layout.squeeze_end = squeeze
+        if shrink:
+            box.pango_layout.shrink_marks = shrink
+    return x_advance
 
 
 def count_expandable_spaces(box):
@@ -151,12 +352,122 @@ def _widen_gaps(layout):
                 done += 1
 
 
+# --- Compressed pairs ---------------------------------------------------
+
+# CLREQ §3.1.6: of two adjacent full-width marks (”， 》《 ）。) the first, a
+# closing mark, is set half width. It is drawn from a face whose glyphs
+# really are half wide (liandong.fonts.half_width_font), selected with a
+# Pango family attribute inside the text box: no extra inline box (which
+# would cut the line's break opportunities and its justification in two),
+# and the PDF records the glyph as half wide, so copied text stays whole.
+PAIR_FIRST = set('，、。；：”’）》〉」』】〕〗')
+PAIR_SECOND = set('，、。；：？！”’）》〉」』】〕〗“‘（《〈「『【〔〖')
+HALF_FAMILIES = {}  # source family → family of its half-width face, per process
+
+
+def register_half_faces(html):
+    """Learn the half-width faces a document's print CSS declares."""
+    for source in re.findall(r'font-family: "liandong-half-([^"]+)"', html):
+        HALF_FAMILIES[source] = f'liandong-half-{source}'
+
+
+PAIR = None  # compiled on first use from PAIR_FIRST / PAIR_SECOND
+
+
+def pair_offsets(text):
+    """(start, end) UTF-8 byte offsets of each first mark of a pair."""
+    global PAIR
+    if PAIR is None:
+        PAIR = re.compile('[' + re.escape(''.join(sorted(PAIR_FIRST))) + ']'
+                          + f'(?={ZWSP}*[' + re.escape(''.join(sorted(PAIR_SECOND))) + '])')
+    offsets = []
+    for match in PAIR.finditer(text):
+        start = len(text[:match.start()].encode())
+        offsets.append((start, start + len(match.group().encode())))
+    return offsets
+
+
+def _half_family(style):
+    for family in style['font_family']:
+        if family in HALF_FAMILIES:
+            return HALF_FAMILIES[family]
+    return None
+
+
+def set_text(self, text, justify=False):
+    """``Layout.set_text``, then the half-width face for compressed pairs."""
+    _original_set_text(self, text, justify)
+    family = HALF_FAMILIES and _half_family(self.style)
+    if not family:
+        return
+    offsets = pair_offsets(self.text)
+    if not offsets:
+        return
+    attr_list = pango.pango_layout_get_attributes(self.layout)
+    if attr_list == ffi.NULL:
+        attr_list = ffi.gc(pango.pango_attr_list_new(), pango.pango_attr_list_unref)
+    for start, end in offsets:
+        attr = _family_attribute(family)
+        attr.start_index, attr.end_index = start, end
+        pango.pango_attr_list_change(attr_list, attr)
+    pango.pango_layout_set_attributes(self.layout, attr_list)
+
+
+_own_ffi = cffi.FFI()
+_own_ffi.cdef('typedef struct _PangoAttribute PangoAttribute;'
+              'PangoAttribute * pango_attr_family_new (const char *family);')
+_own_pango = _own_ffi.dlopen(ctypes.util.find_library('pango-1.0') or 'libpango-1.0.so.0')
+
+
+def _family_attribute(family):
+    """A Pango family attribute (WeasyPrint's cffi declarations lack the constructor)."""
+    pointer = _own_pango.pango_attr_family_new(family.encode())
+    return ffi.cast('PangoAttribute *', int(_own_ffi.cast('uintptr_t', pointer)))
+
+
 def reactivate(self, style):
     """``Layout.reactivate`` (only used before drawing), then widen CJK gaps
-    of justified layouts."""
+    of justified layouts and narrow a squeezed line-final mark."""
     _original_reactivate(self, style)
     if self.justification_spacing:
         _widen_gaps(self)
+    if getattr(self, 'squeeze_end', 0):
+        _narrow_last_glyph(self, self.squeeze_end)
+    if getattr(self, 'shrink_marks', None):
+        _narrow_marks(self, *self.shrink_marks)
+
+
+def _narrow_marks(layout, amount, offsets):
+    """Take ``amount`` off the advance of the glyphs of the marks at the
+    given byte ``offsets`` (mid-line ，、。；： narrowed to fit a word in)."""
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    step = amount * TO_UNITS
+    done = 0
+    run = line.runs
+    while run != ffi.NULL:
+        glyph_item, run = run.data, run.next
+        item, glyphs = glyph_item.item, glyph_item.glyphs
+        for i in range(glyphs.num_glyphs):
+            if item.offset + glyphs.log_clusters[i] in offsets:
+                glyphs.glyphs[i].geometry.width -= (
+                    round((done + 1) * step) - round(done * step))
+                done += 1
+
+
+def _narrow_last_glyph(layout, amount):
+    """Take ``amount`` off the advance of the line's last visible glyph."""
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    line = pango.pango_layout_get_line_readonly(layout.layout, 0)
+    last = None
+    run = line.runs
+    while run != ffi.NULL:
+        glyphs, run = run.data.glyphs, run.next
+        for i in range(glyphs.num_glyphs):
+            if glyphs.glyphs[i].glyph != pango.PANGO_GLYPH_EMPTY:
+                last = glyphs.glyphs[i]
+    if last is not None:
+        last.geometry.width -= round(amount * TO_UNITS)
 
 
 reactivate.__wrapped__ = _original_reactivate
@@ -167,6 +478,9 @@ def install():
     if getattr(_line_break.Layout.reactivate, '__wrapped__', None) is not None:
         return False
     _inline.count_expandable_spaces = count_expandable_spaces
+    _line_break.Layout.set_text = set_text
+    _inline.split_first_line = split_first_line
+    _inline.add_word_spacing = add_word_spacing
     _line_break.Layout.reactivate = reactivate
     return True
 
@@ -174,6 +488,9 @@ def install():
 def uninstall():
     """Undo :func:`install` (for before/after comparisons)."""
     _inline.count_expandable_spaces = _original_count
+    _line_break.Layout.set_text = _original_set_text
+    _inline.split_first_line = _original_split
+    _inline.add_word_spacing = _original_add_word_spacing
     _line_break.Layout.reactivate = _original_reactivate
 
 

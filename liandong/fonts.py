@@ -29,6 +29,7 @@ DEFAULT_FAMILIES = {
     "kai": ("FandolKai", "AR PL UKai CN"),  # 楷体
     "page": ("Liberation Serif", "FandolSong", "Noto Serif CJK SC"),  # page numbers: digits and dashes only
 }
+LATIN_FACE = "Liberation Serif"  # Times-compatible digits and Latin letters in the body (GB/T 9704 practice)
 ROLE_NAMES = {"title": "标题", "body": "正文", "heading": "一级标题", "kai": "楷体", "page": "页码"}
 FONT_SUFFIXES = (".ttf", ".otf", ".ttc", ".otc", ".woff", ".woff2")
 
@@ -74,6 +75,10 @@ def resolve_stacks(config: SiteConfig) -> tuple[dict[str, FontStack], list[Probl
                 custom = True
         fonts += [Font(name, name, tuple(installed[name])) for name in defaults if name in installed]
         stacks[role] = FontStack(role, tuple(fonts), custom)
+    if LATIN_FACE not in installed:
+        problems.append(Problem(Location(_display_path(config.config_path)),
+                                f"本机没有安装数字和西文字体“{LATIN_FACE}”，正文中的数字和字母改用正文字体；"
+                                "请运行 scripts/setup.sh 安装 fonts-liberation2", is_error=False))
     for role, stack in stacks.items():
         if not stack.fonts:
             problems.append(Problem(Location(_display_path(config.config_path)),
@@ -202,3 +207,98 @@ def missing_characters(path: Path, lines, stacks: dict[str, FontStack]) -> list[
                                             "请改用规范字，或在 site.yaml 的 pdf.fonts 中配置含有该字的字体"))
                     break
     return problems
+
+
+# --- Half-width punctuation faces -----------------------------------------------------------------
+
+# Marks that CLREQ sets half width when two meet (”， 》《). Their ink sits in one half of the em box:
+# the left half for closing marks in Simplified Chinese fonts, the right half for opening marks.
+HALF_WIDTH_MARKS = "，、。；：”’）》〉」』】〕〗“‘（《〈「『【〔〖"
+OPENING_MARKS = set("“‘（《〈「『【〔〖")
+HALF_FONT_VERSION = "1"
+
+
+def half_width_font(file: str, index: int, cache_dir: Path) -> Path | None:
+    """A small font holding only ``file``'s punctuation, each mark with a half-em advance.
+
+    Why not the OpenType ``halt`` feature: it narrows the advance while the PDF keeps the glyph's
+    full width, so pdftotext and copy-paste see two overlapping characters and break the line in
+    two at every compressed pair (”，). A face whose glyphs really are half wide prints the same and
+    reads back as written. Made once with fontTools and kept in the site's cache (reproducible:
+    no timestamps); None if the font has none of the marks or an outline format we cannot shift.
+    """
+    from liandong.config import content_digest
+
+    source = Path(file)
+    stat = source.stat()
+    key = content_digest("half-font", HALF_FONT_VERSION, str(source.resolve()), str(index), str(stat.st_size),
+                         str(stat.st_mtime_ns))
+    target = cache_dir / f"half-{key[:16]}.otf"
+    if target.is_file():
+        return target
+    try:
+        data = _make_half_width_font(source, index)
+    except Exception:  # noqa: BLE001 — an odd font only loses the half-width face, never the build
+        return None
+    if data is None:
+        return None
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_suffix(".tmp")
+    temporary.write_bytes(data)
+    temporary.replace(target)
+    return target
+
+
+def _make_half_width_font(source: Path, index: int) -> bytes | None:
+    import io
+
+    from fontTools import subset
+    from fontTools.pens.t2CharStringPen import T2CharStringPen
+    from fontTools.pens.transformPen import TransformPen
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(source), fontNumber=index, recalcTimestamp=False, lazy=False)
+    cmap = font.getBestCmap() or {}
+    marks = [char for char in HALF_WIDTH_MARKS if ord(char) in cmap]
+    if not marks:
+        return None
+    options = subset.Options()
+    options.layout_features = []  # no GPOS halt/vert: the advances below are the whole story
+    options.name_IDs = ["*"]
+    options.notdef_outline = True
+    options.hinting = False
+    options.recalc_timestamp = False
+    subsetter = subset.Subsetter(options)
+    subsetter.populate(unicodes=[ord(char) for char in marks])
+    subsetter.subset(font)
+    cmap = font.getBestCmap()
+    half = font["head"].unitsPerEm // 2
+    glyph_set = font.getGlyphSet()
+    if "CFF " in font:
+        top = font["CFF "].cff.topDictIndex[0]
+        strings = top.CharStrings
+    elif "glyf" in font:
+        strings = None
+    else:
+        return None
+    for char in marks:
+        name = cmap[ord(char)]
+        advance, lsb = font["hmtx"][name]
+        shift = half - advance if char in OPENING_MARKS else 0
+        if strings is not None:
+            old = strings[name]
+            pen = T2CharStringPen(half, glyph_set)
+            glyph_set[name].draw(TransformPen(pen, (1, 0, 0, 1, shift, 0)))
+            new = pen.getCharString(private=old.private, globalSubrs=old.globalSubrs)
+            strings[name] = new
+        else:
+            glyph = font["glyf"][name]
+            if shift and glyph.isComposite():
+                return None
+            if shift and glyph.numberOfContours:
+                glyph.coordinates.translate((shift, 0))
+                glyph.recalcBounds(font["glyf"])
+        font["hmtx"][name] = (half, lsb + shift)
+    out = io.BytesIO()
+    font.save(out)
+    return out.getvalue()

@@ -80,7 +80,8 @@ def fix_text(text: str) -> tuple[str, int]:
 
 
 def lint_problems(text: str, display: Path) -> list[Problem]:
-    return [Problem(Location(display, f.line), f.message, is_error=False) for f in lint_text(text)]
+    findings = lint_text(text) + literal_emphasis_markers(text)
+    return [Problem(Location(display, f.line), f.message, is_error=False) for f in findings]
 
 
 def _process(text: str, apply: bool = False) -> tuple[str, list[Finding]]:
@@ -244,3 +245,40 @@ def _balance(paragraph: list[tuple[int, str]]) -> list[Finding]:
             problems.append(Finding(paragraph[0][0], f"本段 {opening} 与 {closing} 不成对"
                                     f"（{text.count(opening)} 个 {opening}，{text.count(closing)} 个 {closing}）", False))
     return problems
+
+
+# --- Emphasis markers that Markdown leaves as literal text ---------------------------------------
+
+ESCAPED_MARKER = re.compile(r"\\[*_]")
+LITERAL_MARKER = re.compile(r"\*{1,3}|_{2,3}|(?<=" + HAN + r")_|_(?=" + HAN + r")")
+
+
+def literal_emphasis_markers(text: str) -> list[Finding]:
+    """``*``/``_`` runs that survive rendering (an unclosed ``**`` prints as two asterisks).
+
+    Checked on the rendered tokens, not the source, so only markers the reader would really see
+    are reported; code spans, links and escaped ``\\*`` are left alone by construction.
+    """
+    from liandong.markdown import make_parser
+
+    lines = text.split("\n")
+    start = _body_start(lines)
+    findings = []
+    for token in make_parser().parse("\n".join(lines[start:])):
+        if token.type != "inline" or not token.map:
+            continue
+        for child in token.children or []:
+            found = LITERAL_MARKER.search(child.content) if child.type == "text" else None
+            marker = found.group() if found else ""
+            block = lines[start + token.map[0]:start + token.map[1]]
+            if marker and marker in PROTECTED.sub("", ESCAPED_MARKER.sub("", "\n".join(block))):  # \\* is deliberate
+                line = _line_of(lines, start + token.map[0], start + token.map[1], marker)
+                findings.append(Finding(line, f"强调标记“{marker}”没有生效，会原样印出；"
+                                              "请检查 ** 或 * 是否成对（要印星号请写 \\*）", False))
+                break
+    return findings
+
+
+def _line_of(lines: list[str], first: int, end: int, marker: str) -> int:
+    """The 1-based number of the first line of a block that holds ``marker``."""
+    return next((n + 1 for n in range(first, end) if marker in lines[n]), first + 1)

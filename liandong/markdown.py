@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
+from mdit_py_cjk_friendly import cjk_friendly
 
 from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, curly_quotes
 
@@ -59,6 +60,9 @@ def make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
     parser.enable("table")
     parser.use(footnote_plugin)
+    # CommonMark's flanking rules leave **编者按：**代表… unparsed (a full-width colon before a
+    # Chinese character); the CJK-friendly draft fixes exactly that without touching other text.
+    parser.use(cjk_friendly)
     parser.validateLink = is_safe_link
     parser.core.ruler.push("chinese_quotes", _chinese_quotes_rule)
     parser.core.ruler.push("heading_classes", _heading_classes_rule)

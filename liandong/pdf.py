@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import mimetypes
 import os
+import re
 import multiprocessing
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
@@ -23,7 +24,9 @@ from liandong.interrupt import ignore_in_worker
 
 
 class NotdefWatcher(logging.Handler):
-    """Records WeasyPrint's '.notdef glyph' warnings: a box in the PDF is an error, never a warning.
+    """Records WeasyPrint's '.notdef glyph' and 'Font-face … cannot be loaded' warnings: a box in
+    the PDF, or a font silently replaced (digits falling back from the Latin face to 仿宋, a refused
+    font file), is an error, never a log line.
 
     The font coverage check runs first; this is the safety net for anything it cannot see.
     """
@@ -31,11 +34,27 @@ class NotdefWatcher(logging.Handler):
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
+        self.refused_fonts: list[str] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
         if ".notdef" in message:
             self.messages.append(message)
+        refused = FONT_REFUSED.match(message)
+        if refused:
+            self.refused_fonts.append(refused.group(1))
+
+
+FONT_REFUSED = re.compile(r"Font-face '([^']*)' cannot be loaded")
+
+
+def font_source(html: str, family: str) -> str:
+    """Where the print CSS in ``html`` says the @font-face ``family`` comes from (for messages)."""
+    found = re.search(r'font-family: "' + re.escape(family) + r'"; src: (?:url|local)\("([^"]*)"\)', html)
+    if not found:
+        return family
+    source = found.group(1)
+    return unquote(urlsplit(source).path) if source.startswith("file:") else source
 
 
 class PdfRenderer:
@@ -48,6 +67,7 @@ class PdfRenderer:
         from liandong import cjk_justify
 
         cjk_justify.install()
+        self._cjk_justify = cjk_justify
         self._weasyprint = weasyprint
         self.font_config = FontConfiguration()
         self.watcher = NotdefWatcher()
@@ -61,6 +81,8 @@ class PdfRenderer:
 
         Files are read from the site folder unless ``fetcher`` serves them (see shipped_fetcher)."""
         self.watcher.messages.clear()
+        self.watcher.refused_fonts.clear()
+        self._cjk_justify.register_half_faces(html)
         fetcher = fetcher or site_only_fetcher(Path(base_url).resolve())
         document = self._weasyprint.HTML(string=html, base_url=base_url, url_fetcher=fetcher).render(
             font_config=self.font_config)
@@ -68,6 +90,10 @@ class PdfRenderer:
             raise LiandongError(Problem(Location(source), "PDF 中有字体缺字，会印成方框：" + self.watcher.messages[0]))
         for page in document.pages:
             page.links = [link for link in page.links if publishable_link(link[0], link[1])]
+        if self.watcher.refused_fonts:
+            names = "、".join(f"“{font_source(html, family)}”" for family in self.watcher.refused_fonts)
+            raise LiandongError(Problem(Location(source), f"字体 {names} 无法加载（文件不可读、格式不支持或不在站点目录内），"
+                                                          "PDF 会改用其他字体；请检查字体文件或 site.yaml 的 pdf.fonts"))
         return document.write_pdf(**({"pdf_variant": variant} if variant else {}))
 
 
@@ -81,13 +107,15 @@ def publishable_link(kind: str, target: str) -> bool:
 
 def site_only_fetcher(root: Path):
     """A WeasyPrint fetcher that reads only files inside the site folder, whatever the HTML asks for:
-    no network (readers' intranets, and no tracking), no /etc/passwd."""
+    no network (readers' intranets, and no tracking), no /etc/passwd. The one exception is a font
+    installed on this machine (fontconfig's list): WeasyPrint reads ``local()`` faces such as the
+    Latin face through the fetcher, and refusing them silently set digits in 仿宋."""
     from weasyprint.urls import URLFetcher
 
     class SiteOnlyFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             target = Path(unquote(urlsplit(url).path)).resolve() if url.lower().startswith("file:") else None
-            if target is None or root not in target.parents:
+            if target is None or (root not in target.parents and target not in installed_font_files()):
                 raise ValueError(f"refused to load {url}: only files inside the site folder may be read")
             return super().fetch(url, headers)
 
@@ -96,8 +124,8 @@ def site_only_fetcher(root: Path):
 
 def shipped_fetcher(files: Mapping[str, bytes]):
     """A WeasyPrint fetcher for a machine without the site folder (a cluster worker): it serves the
-    files the job carries, keyed by absolute path, and refuses everything else as site_only_fetcher
-    would. Responses look like urllib's file: responses (type from the name), so the PDF is the same
+    files the job carries, keyed by absolute path, and the fonts installed on the worker (checked
+    against this machine's before any job), and refuses everything else as site_only_fetcher would. Responses look like urllib's file: responses (type from the name), so the PDF is the same
     byte for byte as one rendered from the folder itself."""
     from weasyprint.urls import URLFetcher, URLFetcherResponse, iri_to_uri
 
@@ -107,6 +135,8 @@ def shipped_fetcher(files: Mapping[str, bytes]):
     class ShippedFetcher(URLFetcher):
         def fetch(self, url, headers=None):
             path = shipped_path(url)
+            if path is not None and path not in files and Path(path).resolve() in installed_font_files():
+                return super().fetch(url, headers)  # a font installed on the worker, as site_only_fetcher allows
             if path not in files:
                 raise ValueError(f"refused to load {url}: not a file of the site sent with this job")
             kind = mimetypes.guess_type(path)[0] or "text/plain"
@@ -121,6 +151,20 @@ def shipped_path(url: str) -> str | None:
     if not url.lower().startswith("file:"):
         return None
     return os.path.normpath(unquote(urlsplit(url).path))
+
+
+def installed_font_files() -> frozenset[Path]:
+    """Font files fontconfig lists (read once per process)."""
+    global _installed_font_files
+    if _installed_font_files is None:
+        from liandong.fonts import installed_families
+
+        _installed_font_files = frozenset(Path(file).resolve() for files in installed_families().values()
+                                          for file, _ in files)
+    return _installed_font_files
+
+
+_installed_font_files: frozenset[Path] | None = None
 
 
 _process_renderer: PdfRenderer | None = None  # one per worker process, made on its first job

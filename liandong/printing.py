@@ -14,12 +14,13 @@ from urllib.parse import urljoin, urlsplit
 
 from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import Problem
-from liandong.fonts import FontStack, config_line_roles, issue_line_roles, missing_characters
+from liandong.cache import CACHE_DIR
+from liandong.fonts import (LATIN_FACE, FontStack, config_line_roles, half_width_font, installed_families,
+                            issue_line_roles, missing_characters)
 from liandong.model import Archive, Issue
 from liandong.sources import read_source
 from liandong.routes import Page, issue_pdf_name, issue_pdf_path, volume_pdf_name, volume_pdf_path
 
-LATIN_FACE = "Liberation Serif"  # Times-compatible digits and Latin letters (GB/T 9704 practice)
 
 
 def plan_prints(archive: Archive, config: SiteConfig, only: list[Issue] | None = None) -> list[Page]:
@@ -84,20 +85,41 @@ def printable_links(article_html: str, page_url: str) -> str:
 
 def font_css(stacks: dict[str, FontStack], config: SiteConfig) -> str:
     """@font-face rules for fonts given as files, and one custom property per role."""
+    latin = LATIN_FACE in installed_families()  # resolve_stacks warns when it is missing
     rules = [f'@font-face {{ font-family: "liandong-latin"; src: local("{LATIN_FACE}"); '
-             "unicode-range: U+0030-0039, U+0041-005A, U+0061-007A; }"]
+             "unicode-range: U+0030-0039, U+0041-005A, U+0061-007A; }"] if latin else []
     for stack in stacks.values():
         for font in stack.fonts:
             if font.from_file:
                 rules.append(f'@font-face {{ font-family: "{font.family}"; src: url("{Path(font.files[0][0]).as_uri()}"); }}')
     weight = 400 if stacks["title"].custom else 700
     properties = [f"--{role}: {stack.css};" for role, stack in stacks.items() if role != "body"]
-    properties.append(f'--body: "liandong-latin", {stacks["body"].css};')
+    latin_first = '"liandong-latin", ' if latin else ""
+    properties.append(f"--body: {latin_first}{stacks['body'].css};")
     properties.append(f"--title-weight: {weight};")
+    # The red: process red (C0 M100 Y100 K0) for the print room; PDF/A declares an sRGB output intent,
+    # and a DeviceCMYK colour beside it is a conformance error, so archival copies use sRGB only.
+    archival = (config.pdf.variant or "").startswith("pdf/a")
+    properties.append(f"--red: {'#E60012' if archival else 'device-cmyk(0 1 1 0)'};")
+    for role in ("body", "title", "heading", "kai"):  # one half-width punctuation face per source font
+        half = half_width_face(stacks[role], config, bold=role == "title" and weight == 700)
+        if half:
+            rules.append(f'@font-face {{ font-family: "liandong-half-{stacks[role].fonts[0].family}"; '
+                         f'src: url("{half.resolve().as_uri()}"); font-weight: {weight if role == "title" else 400}; }}')
     rules.append(":root { " + " ".join(properties) + " }")
     if config.pdf.print_marks:
         rules.append("@page { bleed: 3mm; marks: crop cross; }")
     return "\n".join(rules)
+
+
+def half_width_face(stack: FontStack, config: SiteConfig, bold: bool = False) -> Path | None:
+    """The half-width punctuation face made from the stack's first font (see fonts.half_width_font)."""
+    if not stack.fonts:
+        return None
+    files = list(stack.fonts[0].files)
+    styled = [f for f in files if ("bold" in Path(f[0]).name.lower()) == bold] or files
+    file, index = styled[0]
+    return half_width_font(file, index, config.site_dir / CACHE_DIR / "print-fonts")
 
 
 def font_check_key(css: str, issue: Issue) -> str:

@@ -19,6 +19,7 @@ from markupsafe import Markup, escape
 from liandong.chinese import chinese_date, compress_punctuation, spaced_name
 from liandong.config import SiteConfig, _display_path
 from liandong.markdown import MEDIA_SCHEME
+from liandong.print_text import print_filters
 from liandong.errors import LiandongError, Location, Problem
 from liandong.routes import Page, root_prefix
 
@@ -77,6 +78,7 @@ def make_env(config: SiteConfig) -> jinja2.Environment:
     env.filters["chinese_date"] = chinese_date
     env.filters["halt"] = lambda text: Markup(compress_punctuation(str(escape(text))))
     env.filters["halt_html"] = lambda html: Markup(compress_punctuation(str(html)))
+    env.filters.update(print_filters())  # titles, 要目, 批准文号 and line breaks as printed
     env.filters["with_media"] = lambda html, prefix: Markup(str(html).replace(
         f'src="{MEDIA_SCHEME}', f'src="{escape(prefix)}'))
     return env

@@ -94,3 +94,96 @@ def pdf_fonts(pdf: Path) -> list[dict[str, str]]:
         parts = line.split()
         rows.append({"name": parts[0], "emb": parts[-5], "sub": parts[-4], "uni": parts[-3]})
     return rows
+
+
+def colour_operators(pdf: Path) -> set[str]:
+    """The colour-setting operators the pages' content streams use (k/K = DeviceCMYK, rg/RG = DeviceRGB,
+    g/G = DeviceGray, cs/scn = a named colour space)."""
+    from pypdf import PdfReader
+    from pypdf.generic import ContentStream
+
+    reader = PdfReader(pdf)
+    used = set()
+    for page in reader.pages:
+        streams = [page.get_contents()]
+        resources = page.get("/Resources") or {}
+        for xobject in (resources.get("/XObject") or {}).values():
+            xobject = xobject.get_object()
+            if xobject.get("/Subtype") == "/Form":
+                streams.append(ContentStream(xobject, reader))
+        for stream in streams:
+            if stream is None:
+                continue
+            for _, operator in ContentStream(stream, reader).operations if not isinstance(stream, ContentStream) \
+                    else stream.operations:
+                name = operator.decode("latin-1")
+                if name in {"k", "K", "rg", "RG", "g", "G", "cs", "CS", "sc", "SC", "scn", "SCN"}:
+                    used.add(name)
+    return used
+
+
+def structure_types(pdf: Path) -> list[str]:
+    """The tag tree of a tagged PDF, depth first: structure types in document order."""
+    from pypdf import PdfReader
+
+    root = PdfReader(pdf).trailer["/Root"]
+    found: list[str] = []
+
+    def walk(node) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child)
+        elif isinstance(node, dict):
+            if "/S" in node:
+                found.append(str(node["/S"]).lstrip("/"))
+            if "/K" in node:
+                walk(node["/K"])
+
+    walk(root["/StructTreeRoot"])
+    return found
+
+
+def structure_elements(pdf: Path) -> list[tuple[str, tuple[int, int] | None]]:
+    """Each structure element of a tagged PDF with the (page, marked-content id) where its own content
+    starts, in tag-tree order; comparing that order with the page order checks the reading order."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(pdf)
+    pages = {page.indirect_reference.idnum: number for number, page in enumerate(reader.pages)}
+    found: list[tuple[str, tuple[int, int] | None]] = []
+
+    def first_mark(node, page):
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, int):
+            return (page, node) if page is not None else None
+        if isinstance(node, list):
+            for child in node:
+                mark = first_mark(child, page)
+                if mark:
+                    return mark
+            return None
+        if isinstance(node, dict):
+            if "/Pg" in node:
+                page = pages.get(node.raw_get("/Pg").idnum, page)
+            if "/MCID" in node:
+                return (page, int(node["/MCID"])) if page is not None else None
+            if "/K" in node:
+                return first_mark(node["/K"], page)
+        return None
+
+    def walk(node, page=None) -> None:
+        node = node.get_object() if hasattr(node, "get_object") else node
+        if isinstance(node, list):
+            for child in node:
+                walk(child, page)
+        elif isinstance(node, dict):
+            if "/Pg" in node:
+                page = pages.get(node.raw_get("/Pg").idnum, page)
+            if "/S" in node:
+                found.append((str(node["/S"]).lstrip("/"), first_mark(node.get("/K"), page)))
+            if "/K" in node:
+                walk(node["/K"], page)
+
+    walk(reader.trailer["/Root"]["/StructTreeRoot"])
+    return found

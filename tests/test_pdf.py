@@ -67,7 +67,7 @@ def test_masthead_contents_contributors_and_colophon_are_printed(issue_pdf):
     last = squeeze(pdf_text(issue_pdf, last_page, last_page))
     assert "送：全国人大常委会代表工作委员会，办公厅研究室、新闻局、《中国人大》杂志社" in last
     assert "责任编辑：汤　建" in pdf_text(issue_pdf, last_page, last_page) or "责任编辑：汤建" in last
-    assert "联系方式：0731-85309319hnrdlgwxrc@163.com" in last and "批准文号：湘党简准字[2000]第28号" in last
+    assert "联系方式：0731-85309319hnrdlgwxrc@163.com" in last and "批准文号：湘党简准字〔2000〕第28号" in last
 
 
 def test_colophon_sits_at_the_foot_of_the_last_page(issue_pdf):

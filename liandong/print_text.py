@@ -1,0 +1,193 @@
+"""Text shaping for the printed page that WeasyPrint cannot do by itself, as Jinja filters.
+
+- ``print_title``: article titles broken between words into balanced lines (a title that needs two
+  lines never splits 人大 across them), each line a ``<span class="title-line">``.
+- ``print_item``: a 要目 entry whose last characters are glued so no line holds one or two alone.
+- ``print_approval``: 批准文号 with 〔〕 around the year, as GB/T 9704 writes 发文字号.
+- ``break_quotes``: the break opportunities CLREQ allows around “ ” that Pango's UAX #14 data
+  forbids (it classes them as QU, glued on both sides).
+
+The functions work on HTML-escaped text and return markup.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from markupsafe import Markup, escape
+
+from liandong.chinese import CJK
+
+# One line pitch of the body grid (GB/T 9704: 22 lines in 225 mm); templates/print/print.css uses it.
+TITLE_MEASURE_EM = 18.0  # 156 mm minus 1 em each side, in 22 pt ems (398 pt / 22 pt)
+BREAK_AFTER = set("：:，,；;、 　）》")
+BREAK_BEFORE = set("“‘（《")
+NO_LINE_START = set("，。、；：？！”’）》〉」』】〕〗…—%％")
+NO_LINE_END = set("“‘（《〈「『【〔〖")
+
+
+def char_width(char: str) -> float:
+    """Advance in ems at the title size: ideographs and full-width marks 1, the rest about half."""
+    if char in " \u00a0":
+        return 0.3
+    if char.isascii():
+        return 0.6  # generous for Liberation Serif digits/letters, so a computed line never overflows
+    return 1.0
+
+
+def text_width(text: str) -> float:
+    return sum(map(char_width, text))
+
+
+@functools.lru_cache(maxsize=1)
+def _segmenter():
+    """jieba's word segmentation (a maintained dictionary of 350k words) decides where a title may
+    break when no punctuation or space offers a balanced break; a hand-made word list would miss
+    most county and programme names."""
+    import logging
+
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    jieba.initialize()
+    return jieba
+
+
+def word_boundaries(text: str) -> set[int]:
+    """Offsets between two words of ``text`` (jieba's default mode, no HMM guessing)."""
+    offsets, position = set(), 0
+    for word in _segmenter().cut(text, HMM=False):
+        position += len(word)
+        offsets.add(position)
+    return offsets
+
+
+def break_candidates(text: str, words: bool) -> dict[int, float]:
+    """Offsets where a title may break, with a penalty: 0 after ：，、 and spaces, 5 at quotes, 1 between
+    two words (only when ``words``), never inside a word or against CLREQ's line-start/-end rules."""
+    candidates: dict[int, float] = {}
+    boundaries = word_boundaries(text) if words else set()
+    depth = 0  # inside “…”: a quoted phrase is one unit, never broken between its words
+    for offset in range(1, len(text)):
+        depth += {"“": 1, "”": -1}.get(text[offset - 1], 0)
+        before, after = text[offset - 1], text[offset]
+        if after in NO_LINE_START or before in NO_LINE_END:
+            continue
+        if before in BREAK_AFTER or after == " ":
+            candidates[offset] = 0.0
+        elif after in BREAK_BEFORE or before in "”’":
+            candidates[offset] = 5.0  # before “ / after ”: fine, but a break after ：reads better
+        elif offset in boundaries and depth <= 0 and not (before.isascii() and after.isascii()):
+            candidates[offset] = 1.0
+    return candidates
+
+
+def balanced_lines(text: str, measure: float = TITLE_MEASURE_EM) -> list[str]:
+    """Break ``text`` into the fewest lines that fit ``measure``, as even as possible.
+
+    Punctuation and spaces are tried first (the seed breaks its titles after ： and ”); word
+    boundaries only when those give no split or a lopsided one (longest line more than 1.3 times
+    the shortest), so the segmenter's dictionary is loaded only for such titles.
+    """
+    text = text.strip()
+    if text_width(text) <= measure:
+        return [text]
+    for words in (False, True):
+        candidates = break_candidates(text, words)
+        points = [0, *sorted(candidates), len(text)]
+        for count in range(2, 8):
+            best = _best_split(text, points, candidates, count, measure)
+            if best:
+                widths = [text_width(line) for line in best]
+                if words or max(widths) <= (1.3 if count == 2 else 1.5) * min(widths):
+                    return best
+                break
+    return [text]  # no word boundary anywhere (a very long Latin word): let the engine break it
+
+
+def _best_split(text, points, candidates, count, measure):
+    """The split of ``text`` into ``count`` lines at ``points`` with the least cost, or None."""
+    target = text_width(text) / count
+    # best[(i, k)] = (cost, breaks) for text[:points[i]] in k lines
+    best = {(0, 0): (0.0, [])}
+    for k in range(1, count + 1):
+        for j in range(1, len(points)):
+            if k == count and j != len(points) - 1:
+                continue
+            options = []
+            for i in range(j):
+                previous = best.get((i, k - 1))
+                if previous is None:
+                    continue
+                line = text[points[i]:points[j]].strip()
+                width = text_width(line)
+                if not line or width > measure:
+                    continue
+                penalty = candidates.get(points[j], 0.0) * 2.0 if j != len(points) - 1 else 0.0
+                options.append((previous[0] + (width - target) ** 2 + penalty, previous[1] + [points[j]]))
+            if options:
+                best[(j, k)] = min(options, key=lambda option: option[0])
+    result = best.get((len(points) - 1, count))
+    if result is None:
+        return None
+    starts = [0, *result[1]]
+    return [text[a:b].strip() for a, b in zip(starts, starts[1:])]
+
+
+def print_title(title: str) -> Markup:
+    """A title as balanced lines, each kept whole (the lines were measured to fit)."""
+    lines = balanced_lines(str(title))
+    spans = [f'<span class="title-line">{escape(line)}</span>' for line in lines]
+    return Markup("".join(spans))
+
+
+def title_line_count(title: str) -> int:
+    return len(balanced_lines(str(title)))
+
+
+def print_item(text: str, glue: int = 3) -> Markup:
+    """A 要目 entry: its last ``glue`` characters cannot be split, so a wrapped entry never leaves
+    one or two characters alone on its last line."""
+    text = str(text)
+    head, tail = text[:-glue], text[-glue:]
+    return Markup(str(escape(head)) + '<span class="nowrap">' + str(escape(tail)) + "</span>")
+
+
+YEAR_IN_BRACKETS = re.compile(r"[\[［【(（]\s*(\d{4})\s*[\]］】)）]")
+
+
+def print_approval(text: str) -> str:
+    """湘党简准字[2000]第28号 → 湘党简准字〔2000〕第28号 (GB/T 9704 §7.2.3: 六角括号 around the year)."""
+    return YEAR_IN_BRACKETS.sub(r"〔\1〕", str(text))
+
+
+ZWSP = "\u200b"
+CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
+# before “‘ after an ideograph or a closing mark; after ”’ before an ideograph or an opening quote.
+# The optional </span> closes an inline element (<strong>) around the mark before.
+QUOTE_BREAK = re.compile(f"([{CJK}{CLOSING_MARKS}])(</[a-z]+>)?(?=[“‘])|([”’])(</[a-z]+>)?(?=[{CJK}“‘])")
+
+
+def break_quotes(html: str) -> str:
+    """Add a zero-width break opportunity before “ and after ” where CLREQ allows a line break.
+
+    Unicode 14 line breaking (Pango 1.50) classes curly quotes as QU: no break on either side, so
+    “全链条” drags its neighbours along and the line before it is stretched. CLREQ breaks there like
+    between any two ideographs (never after “ or before ”, which stay forbidden). The marker is
+    U+200B, which WeasyPrint draws as no glyph, so copied text is unchanged.
+    """
+    def mark(match: re.Match) -> str:
+        return "".join(part or "" for part in match.groups()) + ZWSP
+
+    return QUOTE_BREAK.sub(mark, html)
+
+
+def print_filters() -> dict:
+    return {
+        "print_title": print_title,
+        "title_lines": title_line_count,
+        "print_item": print_item,
+        "print_approval": print_approval,
+        "break_quotes": lambda html: Markup(break_quotes(str(html))),
+    }
