@@ -262,7 +262,7 @@ def literal_emphasis_markers(text: str) -> list[Finding]:
     from liandong.markdown import make_parser
 
     lines = text.split("\n")
-    start = _body_start(lines)
+    start = body_start(lines)
     findings = []
     for token in make_parser().parse("\n".join(lines[start:])):
         if token.type != "inline" or not token.map:

@@ -18,8 +18,8 @@ import pytest
 
 COMMANDS = ["build", "check", "import", "init", "new", "pdf", "serve", "wechat"]
 # Names and notation the help deliberately shows as they are typed or printed.
-KEPT = re.compile(r"https?://\S*|[\w./-]*\.(?:yaml|md|pdf|docx)\b|pdf/u?a-\w+|PDF/A|PDF|HTML|draft: true|Markdown|Word|WORD|YYYY-MM-DD|CPU|"
-                  r"\b(?:content|templates|build)/|127\.0\.0\.1|pdf\.variant|lianluodongtai")
+KEPT = re.compile(r"https?://\S*|[\w./-]*\.(?:yaml|md|pdf|docx)\b|pdf/u?a-\w+|PDF/A|PDF|HTML|Dask|draft: true|Markdown|Word|WORD|YYYY-MM-DD|CPU|"
+                  r"\b(?:content|templates|build)/|127\.0\.0\.1|pdf\.variant|render\.scheduler|tcp://[\w.:]+|lianluodongtai")
 OPTION = re.compile(r"(?<![\w-])--?[a-zA-Z][\w-]*")
 
 

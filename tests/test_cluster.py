@@ -357,7 +357,7 @@ def test_bad_scheduler_address_in_site_yaml_and_on_the_command_line(site, value)
     assert f"应为 Dask 调度器地址，格式如 tcp://192.168.1.10:8786，实际为“{value}”" in result.stderr
     config.write_text(text, encoding="utf-8")
     result = run_cli("build", "--scheduler", value, cwd=site)
-    assert result.returncode == 2 and "'--scheduler' 的值无效：应为 Dask 调度器地址" in result.stderr
+    assert result.returncode == 2 and "“--scheduler”的值无效：应为 Dask 调度器地址" in result.stderr
     assert not (site / "build").exists()
 
 
