@@ -15,6 +15,8 @@ import errno
 import unicodedata
 from typing import Any
 
+from liandong.errors import os_reason
+
 import click
 import click._compat
 import click.core
@@ -101,24 +103,11 @@ TYPE_NAMES = {
     click.types.DateTime: "日期时间",
 }
 
-# OS errors as the editor should read them (exc.strerror is the C library's English).
-OS_ERRORS = {
-    errno.EACCES: "没有权限",
-    errno.EPERM: "不允许此操作",
-    errno.ENOENT: "文件或目录不存在",
-    errno.ENOSPC: "磁盘空间不足",
-    errno.EROFS: "文件系统为只读",
-    errno.EEXIST: "已存在",
-    errno.ENOTDIR: "不是目录",
-    errno.EISDIR: "是目录",
-    errno.EADDRINUSE: "端口已被占用",
-    errno.EADDRNOTAVAIL: "地址不可用",
-}
 
 
 def os_error(exc: OSError) -> str:
-    """An OSError's reason in Chinese (the errno's name when it is not one an editor meets often)."""
-    return OS_ERRORS.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")
+    """An OSError's reason in Chinese (see liandong.errors.os_reason)."""
+    return os_reason(exc)
 
 
 def quoted(name: Any) -> str:

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import mammoth
 
+from liandong.errors import os_reason
 from liandong.docx_markdown import CENTERED_CLASS, ArticleDraft, to_article
 
 MAX_DOCX_BYTES = 64 * 1024 * 1024  # a contribution with a dozen photos is ~10 MB
@@ -87,7 +88,7 @@ def _read_file(path: Path) -> bytes:
                               "不像一篇来稿；请压缩图片后再导入")
         return path.read_bytes()
     except OSError as exc:
-        raise NotReadable(f"无法读取文件：{exc.strerror}") from exc
+        raise NotReadable(f"无法读取文件：{os_reason(exc)}") from exc
 
 
 def _refuse_non_docx(data: bytes, path: Path) -> None:

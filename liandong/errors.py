@@ -7,6 +7,8 @@ reports everything that is wrong at once.
 
 from __future__ import annotations
 
+import errno
+
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -66,3 +68,33 @@ def raise_if_errors(problems: list[Problem]) -> None:
     """Abort with every collected problem if any of them is an error."""
     if any(p.is_error for p in problems):
         raise LiandongError(problems)
+
+
+# OS errors as the editor should read them (exc.strerror is the C library's English).
+OS_ERRORS = {
+    errno.EACCES: "没有权限",
+    errno.EPERM: "不允许此操作",
+    errno.ENOENT: "文件或目录不存在",
+    errno.ENOSPC: "磁盘空间不足",
+    errno.EROFS: "文件系统为只读",
+    errno.EEXIST: "已存在",
+    errno.ENOTDIR: "不是目录",
+    errno.EISDIR: "是目录",
+    errno.EADDRINUSE: "端口已被占用",
+    errno.EADDRNOTAVAIL: "地址不可用",
+    errno.ELOOP: "符号链接层数过多（可能是循环链接）",
+    errno.ENAMETOOLONG: "文件名过长",
+    errno.ENOTEMPTY: "目录不为空",
+    errno.EBUSY: "设备或资源正忙",
+    errno.EIO: "读写错误",
+    errno.EXDEV: "不能跨文件系统移动",
+    errno.EMFILE: "打开的文件过多",
+}
+
+
+def os_reason(exc: OSError) -> str:
+    """An OSError's reason in Chinese (the errno's name when it is not one an editor meets often):
+    every message an editor reads is Chinese, and exc.strerror is the C library's English."""
+    if exc.errno is None:
+        return str(exc)
+    return OS_ERRORS.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")

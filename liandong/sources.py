@@ -13,7 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from liandong.errors import Location, Problem
+from liandong.errors import Location, Problem, os_reason
 
 MAX_SOURCE_BYTES = 4 * 1024 * 1024  # an issue is ~20 KB; 4 MB leaves room for long tables
 CJK = re.compile(r"[\u3400-\u9fff]")
@@ -41,7 +41,7 @@ def read_bytes(path: Path, display: Path) -> tuple[bytes | None, list[Problem]]:
                                                      f"{MAX_SOURCE_BYTES // 1024 // 1024} MB；是否放错了文件？")]
         return path.read_bytes(), []
     except OSError as exc:
-        return None, [Problem(Location(display), f"无法读取文件：{exc.strerror}")]
+        return None, [Problem(Location(display), f"无法读取文件：{os_reason(exc)}")]
 
 
 def decode_source(data: bytes, display: Path) -> tuple[Source | None, list[Problem]]:

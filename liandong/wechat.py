@@ -26,7 +26,7 @@ from typing import Callable
 from urllib.parse import quote
 
 from liandong.config import SiteConfig, _display_path, content_digest
-from liandong.errors import LiandongError, Location, Problem, raise_if_errors
+from liandong.errors import LiandongError, Location, Problem, raise_if_errors, os_reason
 from liandong.markdown import MEDIA_SCHEME, make_parser
 from liandong.model import Issue
 from liandong.reader import read_issue
@@ -106,7 +106,7 @@ def stylesheet(config: SiteConfig) -> str:
     try:
         return path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise LiandongError(Problem(Location(_display_path(path)), f"无法读取公众号样式表：{exc.strerror}")) from exc
+        raise LiandongError(Problem(Location(_display_path(path)), f"无法读取公众号样式表：{os_reason(exc)}")) from exc
 
 
 # Elements the WeChat editor accepts; anything else is unwrapped (its text kept).
@@ -213,7 +213,7 @@ def write_post(config: SiteConfig, issue: Issue, out_dir: Path, article: int | N
         staged.replace(target)
     except OSError as exc:
         raise LiandongError(Problem(Location(_display_path(Path(exc.filename or out_dir))),
-                                    f"无法写入公众号版：{exc.strerror}")) from exc
+                                    f"无法写入公众号版：{os_reason(exc)}")) from exc
     return target
 
 

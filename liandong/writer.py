@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from liandong.config import _display_path
-from liandong.errors import LiandongError, Location, Problem
+from liandong.errors import LiandongError, Location, Problem, os_reason
 
 MARKER = ".liandong-build"
 MARKER_TEXT = "此目录由 liandong 生成，每次构建都会整体替换。\n"
@@ -53,7 +53,7 @@ def output_lock(lock_file: Path, out_dir: Path, on_wait: Callable[[str], None] |
         lock_file.parent.mkdir(parents=True, exist_ok=True)
         handle = open(lock_file, "a+b")
     except OSError as exc:
-        raise LiandongError(Problem(Location(_display_path(lock_file)), f"无法创建构建锁文件：{exc.strerror}")) from exc
+        raise LiandongError(Problem(Location(_display_path(lock_file)), f"无法创建构建锁文件：{os_reason(exc)}")) from exc
     with handle:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -100,7 +100,7 @@ def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
         stage.mkdir()  # not mkdtemp: its mode 0700 would become build/'s and hide it from web servers
     except OSError as exc:
         raise LiandongError(Problem(Location(_display_path(out_dir.parent)),
-                                    f"无法在此目录中写入：{exc.strerror}")) from exc
+                                    f"无法在此目录中写入：{os_reason(exc)}")) from exc
     swapped = False
     try:
         if reuse and out_dir.is_dir():
@@ -116,7 +116,7 @@ def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
         raise
     except OSError as exc:
         where = Location(_display_path(Path(exc.filename) if exc.filename else out_dir))
-        raise LiandongError(Problem(where, f"无法写入输出（{exc.strerror or exc}），原有输出保持不变；"
+        raise LiandongError(Problem(where, f"无法写入输出（{os_reason(exc)}），原有输出保持不变；"
                                            "请检查目录权限和磁盘空间")) from exc
     finally:
         shutil.rmtree(stage, ignore_errors=True)  # after the swap it holds the previous tree
