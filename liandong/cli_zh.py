@@ -11,7 +11,6 @@ are written in Chinese, and dates have a type of their own with a Chinese messag
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import unicodedata
 from typing import Any
 
