@@ -102,7 +102,7 @@ def parse_yaml(text: str, path: Path, first_line: int = 1, *, allow_aliases: boo
     except Refused as exc:
         return problem(exc.line, exc.message)
     except yaml.YAMLError as exc:
-        line, message = yaml_error_message(exc)
+        line, message = yaml_error_message(exc, text)
         return problem(line, message)
     finally:
         loader.dispose()
@@ -268,7 +268,7 @@ YAML_PROBLEMS: tuple[tuple[str, str, bool], ...] = (
     ("found unexpected end of stream", "引号或括号没有闭合，直到结尾也没有找到", True),
     ("found a tab character", "不能用制表符（Tab）缩进，请改用空格", False),
     ("found character '\\t'", "不能用制表符（Tab）缩进，请改用空格", False),
-    ("found character that cannot start any token", "值不能以 @ 或 ` 开头，请给这个值加引号", False),
+    ("found character that cannot start any token", "值不能以 @、` 或 % 开头，请给这个值加引号", False),
     ("found unknown escape character", "双引号中的反斜杠“\\”用法不对：请改用单引号，或写成“\\\\”", False),
     ("did not find expected hexdecimal number", "双引号中的“\\x”“\\u”后缺少十六进制数字", False),
     ("found invalid Unicode character escape code", "双引号中的“\\u”编码无效", False),
@@ -308,9 +308,17 @@ YAML_PROBLEMS: tuple[tuple[str, str, bool], ...] = (
 )
 
 
-def yaml_error_message(exc: yaml.YAMLError) -> tuple[int, str]:
+def yaml_error_message(exc: yaml.YAMLError, text: str = "") -> tuple[int, str]:
     """(0-based line, Chinese message) for any error PyYAML or libyaml raises."""
     problem = getattr(exc, "problem", None) or ""
+    mark = getattr(exc, "problem_mark", None)
+    if problem.startswith("found character that cannot start any token") and mark is not None:
+        line = (text.split("\n")[mark.line:mark.line + 1] or [""])[0]
+        character = line[mark.column:mark.column + 1]
+        if character == "\t":
+            return mark.line, "YAML 格式错误：不能用制表符（Tab）缩进，请改用空格"
+        if character:
+            return mark.line, f"YAML 格式错误：值不能以“{character}”开头，请给这个值加引号"
     context = getattr(exc, "context", None) or ""
     problem_mark = getattr(exc, "problem_mark", None)
     context_mark = getattr(exc, "context_mark", None)
