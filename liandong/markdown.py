@@ -84,9 +84,10 @@ def is_safe_link(url: str) -> bool:
 
 # Limits that keep every stage (parsing, pages, the PDF) within seconds and a few hundred MB,
 # far above what a bulletin needs: an issue is ~20 KB with a few short tables.
-MAX_BODY_CHARS = 200_000
+MAX_BODY_CHARS = 60_000  # ~100 printed pages: the PDF of an issue stays within ~10 s of CPU
+CELL_WEIGHT = 25  # a table cell costs the PDF about as much as 25 characters of text (measured)
 MAX_LINE_CHARS = 10_000
-MAX_TABLE_ROWS = 300
+MAX_TABLE_ROWS = 200
 MAX_TABLE_COLUMNS = 20
 MAX_BLOCK_NESTING = 12  # token levels: a list inside a list costs 2; markdown-it stops at 20
 MAX_INLINE_NESTING = 16  # emphasis and links inside each other
@@ -114,16 +115,23 @@ def check_size(body: str) -> None:
                                      "请分段（段落之间空一行）")
 
 
-def check_structure(tokens: list[Token]) -> None:
-    """Refuse tables, nesting and images beyond the limits, naming the line where they start."""
+def check_structure(tokens: list[Token], budget: dict[str, int]) -> None:
+    """Refuse tables, nesting and images beyond the limits, naming the line where they start.
+
+    ``budget["weight"]`` is shared by the articles of an issue: it starts at the body's length and
+    every table cell adds to it, so an issue's tables and text together stay printable in seconds.
+    """
     rows = columns = images = table_line = 0
+    in_body = False  # header rows do not count
     for token in tokens:
+        if token.type in ("tbody_open", "tbody_close"):
+            in_body = token.type == "tbody_open"
         line = token.map[0] if token.map else 0
         if token.level >= MAX_BLOCK_NESTING:
             raise TooComplex(line, "引用（>）或列表嵌套层数过多；简报正文请最多嵌套两三层")
         if token.type == "table_open":
             rows, table_line = 0, line
-        elif token.type == "tr_open":
+        elif token.type == "tr_open" and in_body:
             rows += 1
             if rows > MAX_TABLE_ROWS:
                 raise TooComplex(table_line, f"表格超过 {MAX_TABLE_ROWS} 行；简报中的表格请只列汇总数字，"
@@ -134,6 +142,10 @@ def check_structure(tokens: list[Token]) -> None:
             columns += 1
             if columns > MAX_TABLE_COLUMNS:
                 raise TooComplex(line, f"表格超过 {MAX_TABLE_COLUMNS} 列，印刷版排不下；请减少列数或把表格转置")
+            budget["weight"] = budget.get("weight", 0) + CELL_WEIGHT
+            if budget["weight"] > MAX_BODY_CHARS:
+                raise TooComplex(table_line, "表格过大：本期的表格加上正文，印刷版将超过约 100 页；"
+                                             "请精简表格（只列汇总数字），或把内容分到几期")
         elif token.type == "inline":
             depth = 0
             for child in token.children or []:
@@ -219,16 +231,18 @@ class ImageRef:
     line: int
 
 
-def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str, list[ImageRef]]:
+def render_article(parser: MarkdownIt, source: str, anchor: str,
+                   budget: dict[str, int] | None = None) -> tuple[str, str, list[ImageRef]]:
     """(html, plain text, images) of one article body; footnote ids are prefixed with the anchor.
 
     Image sources come out as ``liandong-media:N`` (N indexes the returned list); the reader
     checks each reference and substitutes the file it resolves to. Raises TooComplex past the
-    limits on tables, nesting and images.
+    limits on tables, nesting and images; ``budget`` carries an issue's size across its articles
+    (see check_structure).
     """
     env = {"docId": anchor, "images": []}
     tokens = parser.parse(source, env)
-    check_structure(tokens)
+    check_structure(tokens, {"weight": len(source)} if budget is None else budget)
     _shift_heading_levels(tokens)
     html = parser.renderer.render(tokens, parser.options, env)
     return html, _plain_text(tokens), env["images"]

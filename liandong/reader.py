@@ -254,11 +254,12 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
     if any(p.is_error for p in problems) or declared is None:
         return None, problems
     articles = []
+    budget = {"weight": len(front.body)}  # shared by the articles: see markdown.check_structure
     for number_in_issue, (meta, section) in enumerate(zip(declared, sections), start=1):
         anchor = f"article-{number_in_issue}"
         first_line = front.body_line + section.line + 1
         try:
-            html, plain, images = render_article(parser, section.source, anchor)
+            html, plain, images = render_article(parser, section.source, anchor, budget)
         except TooComplex as exc:
             problems.append(Problem(Location(display, first_line + exc.line), exc.message))
             continue

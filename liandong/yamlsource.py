@@ -135,7 +135,7 @@ def compose(loader: Any, allow_aliases: bool) -> Node | None:
                 size[id(node)] = (1, 0)
             else:
                 if len(open_nodes) >= MAX_DEPTH:
-                    raise Refused(line, f"YAML 嵌套超过 {MAX_DEPTH} 层，不是正常的设置；请检查缩进或括号")
+                    raise Refused(line, f"YAML 嵌套层数过多（超过 {MAX_DEPTH} 层），不是正常的设置；请检查缩进或括号")
                 if event.anchor is not None:
                     anchors.setdefault(event.anchor, None)  # an alias to it inside itself is refused
                 open_nodes.append([node, None, 1, 0, event.anchor])
@@ -160,7 +160,7 @@ def compose(loader: Any, allow_aliases: bool) -> Node | None:
         if parent[2] > MAX_NODES:
             raise Refused(line, f"YAML 内容展开后超过 {MAX_NODES} 项（可能是“别名炸弹”），已拒绝读取")
         if len(open_nodes) + depth > MAX_DEPTH:
-            raise Refused(line, f"YAML 嵌套超过 {MAX_DEPTH} 层，不是正常的设置；请检查缩进或括号")
+            raise Refused(line, f"YAML 嵌套层数过多（超过 {MAX_DEPTH} 层），不是正常的设置；请检查缩进或括号")
         if isinstance(parent[0], SequenceNode):
             parent[0].value.append(node)
         elif parent[1] is None:
@@ -292,7 +292,7 @@ YAML_PROBLEMS: tuple[tuple[str, str, bool], ...] = (
     ("did not find expected ',' or '}'", "花括号“{”没有闭合，或各项之间缺少逗号", True),
     ("block sequence entries are not allowed", "“- ”列表项不能出现在这里：请检查缩进，或上一行是否缺少冒号", False),
     ("block mapping entries are not allowed", "这里不能出现“键: 值”：请检查缩进", False),
-    ("exceeded maximum nesting depth", "括号嵌套过深", False),
+    ("exceeded maximum nesting depth", "嵌套层数过多（括号嵌套过深），请检查括号", False),
     ("while scanning a directive", "以 % 开头的行是 YAML 指令，不能写在这里；请删除或给文字加引号", False),
     ("found unknown directive name", "以 % 开头的行是 YAML 指令，不能写在这里；请删除或给文字加引号", False),
     ("found an incorrect leading UTF-8 octet", "标签中含有无效的字符", False),

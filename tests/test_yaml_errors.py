@@ -64,8 +64,8 @@ FRONT_MATTER_ERRORS = {
     "explicit map on a list": (case(*VALID[:4], ">>articles: !!map [1]"), "应是“键: 值”形式的映射"),
     "merge of a scalar": (case(*VALID, ">><<: 1"), "应是“键: 值”形式的映射"),
     "duplicate key": (case(*VALID[:2], ">>issue: 15", *VALID[2:]), "键“issue”重复出现"),
-    "deep nesting": (case(*VALID, ">>extra: " + "[" * 40 + "]" * 40), "嵌套超过"),
-    "deep block nesting": (case(*VALID, ">>extra:", *("  " * depth + "-" for depth in range(1, 60))), "嵌套超过"),
+    "deep nesting": (case(*VALID, ">>extra: " + "[" * 40 + "]" * 40), "嵌套层数过多"),
+    "deep block nesting": (case(*VALID, ">>extra:", *("  " * depth + "-" for depth in range(1, 60))), "嵌套层数过多"),
 }
 
 
