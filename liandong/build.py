@@ -85,8 +85,8 @@ def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pd
     cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
     county_names = dict(cache.county_names)
     archive, problems = load_archive(config, cache.issues, county_names, drafts=drafts)
-    problems = cache.warnings + problems
     raise_if_errors(problems)
+    cache_notes = list(cache.warnings)  # about this build's cache only: not repeated by a no-op build
     kept = {} if pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
     pages = plan(archive, config, pdf=pdf, kept_pdfs=set(kept))
     web_print = template_fingerprints(config)
@@ -118,14 +118,14 @@ def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pd
     try:
         if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
                 or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
-            problems += fresh.save(cache_file)
+            cache_notes += fresh.save(cache_file)
         if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}"):
             Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
     except KeyboardInterrupt as interrupt:
         interrupt.output_replaced = bool(todo or stale)  # the new output is in place; only the cache lags
         raise
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
-                       tuple(problems))
+                       tuple(cache_notes + problems))
 
 
 def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:

@@ -258,7 +258,10 @@ class Stamp:
     @staticmethod
     def clear(path: Path) -> None:
         """Called before a build changes anything: a half-finished build must never look complete."""
-        path.with_suffix(".stamp").unlink(missing_ok=True)
+        try:
+            path.with_suffix(".stamp").unlink(missing_ok=True)
+        except OSError:
+            pass  # no stamp file can be there either
 
 
 @dataclass
@@ -311,7 +314,10 @@ class BuildCache:
 
     def forget(self, path: Path) -> None:
         """Drop the cache file: used before an output folder is replaced by a failed/partial state."""
-        path.unlink(missing_ok=True)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass
 
     def outdated(self, keys: dict[str, str], out_dir: Path) -> list[str]:
         """Outputs whose key changed, or that are missing from out_dir."""

@@ -117,8 +117,12 @@ def _plain_relative(name: str) -> bool:
 
 def make_index(records: list[Record], index: Path, language: str, binary: Path, where: Location) -> None:
     """Run Pagefind into a scratch folder and move it into place whole; drop indexes of older content."""
-    index.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
+    except OSError as exc:
+        raise LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
+                                    f"请检查 {CACHE_DIR} 目录的权限和磁盘空间")) from exc
     try:
         write_with_cli(records, scratch, language, binary)
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
