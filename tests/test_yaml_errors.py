@@ -8,6 +8,7 @@ parser and reader, from PyYAML's constructor, and from liandong's own composer.
 from __future__ import annotations
 
 import re
+from pathlib import Path
 import pytest
 
 from liandong.config import load_config
@@ -129,3 +130,31 @@ def test_yaml_kept_as_libyaml_marks_it(site):
     from liandong import yamlsource
 
     assert yaml.__with_libyaml__ and yamlsource._Loader is yaml.CSafeLoader
+
+
+def test_fast_and_checked_paths_build_the_same_nodes(monkeypatch):
+    """libyaml's own composer (used for plainly shallow text) and liandong's checked composer agree
+    on the data and on every key's line, for the sample's front matters and site.yaml."""
+    from conftest import REPO
+    from liandong import yamlsource
+    from liandong.reader import split_front_matter
+
+    documents = [((REPO / "site.yaml").read_text(encoding="utf-8"), 1)]
+    for path in sorted((REPO / "content").rglob("*.md")):
+        front, _ = split_front_matter(path.read_text(encoding="utf-8"), path)
+        documents.append((front.yaml_text, 2))
+    for text, first_line in documents:
+        assert yamlsource.plainly_shallow(text)
+        fast = yamlsource.parse_yaml(text, Path("x"), first_line, allow_aliases=True)
+        monkeypatch.setattr(yamlsource, "plainly_shallow", lambda text: False)
+        checked = yamlsource.parse_yaml(text, Path("x"), first_line, allow_aliases=True)
+        monkeypatch.undo()
+        assert fast.data == checked.data and fast.source.lines == checked.source.lines and not fast.problems
+
+
+@pytest.mark.parametrize("text", ["a: &x 1", "a: *x", "a: !!str 1", "%YAML 1.1\n---\na: 1",
+                                  "a: " + "[" * 31 + "]" * 31, "a:\n" + "".join(" " * n + "- b\n" for n in range(0, 64, 2))])
+def test_anything_that_could_be_deep_or_aliased_takes_the_checked_path(text):
+    from liandong.yamlsource import plainly_shallow
+
+    assert not plainly_shallow(text)
