@@ -138,7 +138,7 @@ def compose(loader: Any, allow_aliases: bool) -> Node | None:
     loader.get_event()  # document start
     anchors: dict[str, Node] = {}
     size: dict[int, tuple[int, int]] = {}  # id(node) → (nodes as expanded, depth as expanded)
-    open_nodes: list[list] = []  # [node, pending mapping key or None, nodes so far, depth so far]
+    open_nodes: list[list] = []  # [node, pending mapping key or None, nodes so far, depth so far, anchor]
     root = None
     while root is None:
         event = loader.get_event()
