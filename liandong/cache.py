@@ -78,7 +78,7 @@ def machine_key() -> bytes:
     Without a writable home folder the key lives for this process only: caches are then never
     reused (a full build each time), which is slow but safe.
     """
-    global _key
+    global _key, _key_kept
     if _key is None:
         state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local/state") / "liandong"
         path = state / "cache-key"
@@ -96,11 +96,12 @@ def machine_key() -> bytes:
                     stream.write(_key.hex())
                 os.replace(temporary, path)
             except OSError:
-                pass
+                _key_kept = False
     return _key
 
 
 _key: bytes | None = None
+_key_kept = True  # False when the key could not be saved: no cache can verify, and that is expected
 
 
 def _signature(payload: bytes) -> str:
@@ -281,7 +282,7 @@ class BuildCache:
         except FileNotFoundError:
             return cls()
         except (OSError, Damaged):
-            return cls(warnings=[_discarded(path)])
+            return cls(warnings=[_discarded(path)] if _key_kept else [])
         try:
             _version_ok(record)
         except Damaged:
