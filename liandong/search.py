@@ -92,7 +92,7 @@ def cached_index(index: Path) -> dict[str, str] | None:
     and every file still has the digest it was made with.
     """
     try:
-        digests = json.loads(verified((index / COMPLETE).read_bytes()))
+        digests = json.loads(bytes(verified((index / COMPLETE).read_bytes())))
     except (OSError, ValueError, Damaged):
         return None
     if not isinstance(digests, dict) or not digests:
