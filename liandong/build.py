@@ -157,9 +157,10 @@ def check_out_dir(site_dir: Path, out_dir: Path) -> None:
         reason = "就是站点目录本身"
     elif out in site.parents:
         reason = "包含站点目录（是它的上级目录）"
-    elif any(folder == out or folder in out.parents
-             for folder in (site / "content", site / "templates", site / ".liandong-cache")):
-        reason = "位于站点的源文件目录（content/、templates/ 或 .liandong-cache/）中"
+    elif any(folder == out or folder in out.parents for folder in (site / "content", site / "templates")):
+        reason = "位于站点的源文件目录（content/ 或 templates/）中"
+    elif out == site / ".liandong-cache":  # serve builds into a folder inside it, which is fine
+        reason = "是 liandong 的缓存目录"
     else:
         return
     raise LiandongError(Problem(where, f"不能用作输出目录：它{reason}，构建会整体替换输出目录；"

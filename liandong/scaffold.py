@@ -68,7 +68,7 @@ def new_issue(config: SiteConfig, archive: Archive, day: dt.date, force: bool = 
                                     "（定稿后删去“draft: true”一行），或加 --force 仍然新建"))
     number, total = next_numbers(archive, day)
     path = config.content_dir / str(day.year) / f"{number:02d}.md"
-    taken = Problem(Location(_display_path(path)), "文件已存在（或是同名的符号链接），未覆盖；请检查期号")
+    taken = Problem(Location(_display_path(path)), "文件已存在，未覆盖；请检查期号")
     if path.exists() or path.is_symlink():  # a dangling symlink "does not exist" but cannot be created
         raise LiandongError(taken)
     distribution = yaml.safe_dump({"distribution": {k: list(v) for k, v in config.distribution.items()}},
