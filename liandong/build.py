@@ -15,7 +15,7 @@ from typing import Callable, Protocol
 
 from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
 from liandong.cluster import pdf_executor
-from liandong.config import CONFIG_NAME, SiteConfig, content_digest, load_config
+from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
 from liandong.interrupt import stop_pool
@@ -67,6 +67,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     Builds into one folder run one at a time; ``on_wait`` hears it when this one has to wait.
     """
     out_dir = out_dir or site_dir / "build"
+    check_out_dir(site_dir, out_dir)
     progress = progress or _Silent()
     cache_file = cache_path(site_dir, out_dir)
     with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait):
@@ -87,6 +88,7 @@ def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pd
     county_names = dict(cache.county_names)
     archive, problems = load_archive(config, cache.issues, county_names, drafts=drafts)
     raise_if_errors(problems)
+    cache_notes = list(cache.warnings)  # about this build's cache only: not repeated by a no-op build
     kept = {} if pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
     pages = plan(archive, config, pdf=pdf, kept_pdfs=set(kept))
     web_print = template_fingerprints(config)
@@ -119,14 +121,14 @@ def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pd
     try:
         if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
                 or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
-            fresh.save(cache_file)
+            cache_notes += fresh.save(cache_file)
         if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}"):
             Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
     except KeyboardInterrupt as interrupt:
         interrupt.output_replaced = bool(todo or stale)  # the new output is in place; only the cache lags
         raise
     return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
-                       tuple(problems))
+                       tuple(cache_notes + problems))
 
 
 def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
@@ -139,6 +141,33 @@ def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
     """
     keep = wanted if callable(wanted) else wanted.__contains__
     return {dest: key for dest, key in cache.outputs.items() if keep(dest) and (out_dir / dest).is_file()}
+
+
+def check_out_dir(site_dir: Path, out_dir: Path) -> None:
+    """Refuse an output folder whose replacement would destroy the sources or the user's files.
+
+    A build replaces its output folder whole; the writer already refuses a non-empty folder that
+    liandong did not make, and this names the dangerous places outright: the site folder or any
+    folder holding it, the filesystem root, the home folder, and folders the build reads from.
+    """
+    out, site = out_dir.resolve(), site_dir.resolve()
+    where = Location(out_dir)
+    if out == Path(out.anchor):
+        reason = "是根目录"
+    elif out == Path.home().resolve():
+        reason = "是主目录"
+    elif out == site:
+        reason = "就是站点目录本身"
+    elif out in site.parents:
+        reason = "包含站点目录（是它的上级目录）"
+    elif any(folder == out or folder in out.parents for folder in (site / "content", site / "templates")):
+        reason = "位于站点的源文件目录（content/ 或 templates/）中"
+    elif out == site / ".liandong-cache":  # serve builds into a folder inside it, which is fine
+        reason = "是 liandong 的缓存目录"
+    else:
+        return
+    raise LiandongError(Problem(where, f"不能用作输出目录：它{reason}，构建会整体替换输出目录；"
+                                       "请指定一个新的空目录，如站点下的 build/"))
 
 
 def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics: dict[str, bytes | Path],
@@ -257,8 +286,10 @@ def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str |
     config = with_variant(load_config(site_dir), pdf_variant)
     archive, problems = load_archive(config, drafts=True)  # a draft may be printed for proofreading
     issue = next((i for i in archive.issues if i.path.resolve() == issue_file.resolve()), None)
-    mine = [p for p in problems if issue is None or p.location.path.resolve() == issue_file.resolve()]
+    mine = [p for p in problems if p.location.path.resolve() == issue_file.resolve()]
     raise_if_errors(mine)
+    if issue is None:
+        raise LiandongError(Problem(Location(_display_path(issue_file)), not_an_issue(issue_file, config)))
     css, _, _ = checked_fonts(Archive([issue]), config, set())
     page = plan_prints(archive, config, only=[issue])[0]
     html = render_page(make_env(config), printable(page, config), config, print_context(config, css))
@@ -269,6 +300,15 @@ def build_issue_pdf(issue_file: Path, output: Path | None, *, pdf_variant: str |
     staged.write_bytes(data)
     staged.replace(output)
     return output
+
+
+def not_an_issue(issue_file: Path, config: SiteConfig) -> str:
+    """Why ``liandong pdf`` was given a file the archive does not contain."""
+    if issue_file.name.startswith(("_", ".")):
+        return (f"“{issue_file.name}”是草稿（文件名以 _ 或 . 开头），不生成 PDF；"
+                f"定稿后把文件改名为“{issue_file.name.lstrip('_.')}”再运行")
+    return (f"不是本站的期刊文件：liandong pdf 只处理 {_display_path(config.content_dir)}/<年份>/<期号>.md，"
+            "例如 content/2025/12.md")
 
 
 def find_site_dir(issue_file: Path) -> Path:

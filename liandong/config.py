@@ -158,7 +158,7 @@ def load_config(site_dir: Path) -> SiteConfig:
     source, decoding = decode_source(raw, display) if raw is not None else (None, [])
     if source is None:
         raise LiandongError(problems + decoding)
-    parsed = parse_yaml(source.text, display)
+    parsed = parse_yaml(source.text, display, allow_aliases=True)
     validator = s.Validator(parsed.source)
     values = validator.mapping(parsed.data, SITE_SCHEMA, what="站点配置") if not parsed.problems else {}
     problems = parsed.problems + validator.problems

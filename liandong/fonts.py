@@ -91,11 +91,19 @@ def _configured_font(role: str, wanted: str, config: SiteConfig, installed) -> t
     if re.search(r'["\\<>{};]', wanted):
         return None, Problem(where, f"字体名“{wanted}”中有不允许的字符")
     if wanted.lower().endswith(FONT_SUFFIXES):
-        path = (config.site_dir / wanted).resolve()
+        try:
+            path = (config.site_dir / wanted).resolve()
+        except (OSError, RuntimeError):  # a symlink loop
+            return None, Problem(where, f"字体文件“{wanted}”是循环的符号链接；请换成真正的字体文件")
         if config.site_dir.resolve() not in path.parents:
             return None, Problem(where, f"字体文件“{wanted}”在站点目录之外；请把字体文件放进站点目录（如 fonts/）")
         if not path.is_file():
             return None, Problem(where, f"找不到字体文件“{wanted}”")
+        try:
+            coverage(str(path), 0)
+        except Exception:  # noqa: BLE001 — fontTools raises many kinds on a damaged file
+            return None, Problem(where, f"字体文件“{wanted}”无法读取：不是有效的 TrueType/OpenType 字体"
+                                        "（.ttf/.otf/.ttc），请换一个字体文件")
         return Font(f"liandong-{role}", path.name, ((str(path), 0),), from_file=True), None
     if wanted not in installed:
         return None, Problem(where, f"本机没有安装字体“{wanted}”，{ROLE_NAMES[role]}改用免费字体", is_error=False)

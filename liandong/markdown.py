@@ -8,9 +8,10 @@ its own so that footnote numbers and anchors stay inside it.
 
 from __future__ import annotations
 
+import html as html_entities
 import re
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -47,13 +48,118 @@ class RenderedArticle:
     text: str  # plain text of the body, for feeds and search
 
 
+# Browsers ignore these inside a URL (and percent-decoding or entities may produce them), so
+# "java&#x09;script:" must be judged as "javascript:". Zero-width and bidi marks likewise.
+INVISIBLE_IN_URL = re.compile("[\x00-\x20\x7f-\xa0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                              "\u180b-\u180f\u2000-\u200f\u2028-\u202f\u205f-\u206f\u3000\u3164"
+                              "\ufe00-\ufe0f\ufeff\uffa0\ufff0-\ufff8]")
+URL_SCHEME = re.compile(r"^([a-z][a-z0-9+.-]*):")
+
+
+def normalised_link(url: str) -> str:
+    """What a browser would make of a link's start: entities and %-escapes decoded (repeatedly, as
+    layers may be stacked), invisible characters dropped, lower case."""
+    previous, current = None, url
+    for _ in range(4):
+        if current == previous:
+            break
+        previous, current = current, unquote(html_entities.unescape(current))
+    return INVISIBLE_IN_URL.sub("", current).lower()
+
+
 def is_safe_link(url: str) -> bool:
-    """Only web, mail and phone links, or links inside the site, reach a page."""
-    target = url.strip()
-    scheme = urlsplit(target).scheme.lower() if ":" in target else ""
-    if not scheme:
-        return not target.startswith("//") and not target.lower().startswith(("javascript", "data", "vbscript"))
-    return scheme in SAFE_SCHEMES
+    """Only web, mail and phone links, or links inside the site, reach a page.
+
+    Used for every link, image and autolink (``<…>``, and linkify if enabled): markdown-it calls
+    it on each destination. A link is judged on its normalised form, so no encoding of a scheme
+    gets past the allow-list; a relative link must not be protocol-relative (``//host``).
+    """
+    target = normalised_link(url)
+    scheme = URL_SCHEME.match(target)
+    if scheme:
+        return scheme.group(1) in SAFE_SCHEMES
+    if ":" in target.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]:
+        return False  # something scheme-like a browser might still honour
+    return not target.replace("\\", "/").startswith("//")
+
+
+# Limits that keep every stage (parsing, pages, the PDF) within seconds and a few hundred MB,
+# far above what a bulletin needs: an issue is ~20 KB with a few short tables.
+MAX_BODY_CHARS = 60_000  # ~100 printed pages: the PDF of an issue stays within ~10 s of CPU
+CELL_WEIGHT = 25  # a table cell costs the PDF about as much as 25 characters of text (measured)
+MAX_LINE_CHARS = 10_000
+MAX_TABLE_ROWS = 200
+MAX_TABLE_COLUMNS = 20
+MAX_BLOCK_NESTING = 12  # token levels: a list inside a list costs 2; markdown-it stops at 20
+MAX_INLINE_NESTING = 16  # emphasis and links inside each other
+MAX_IMAGES = 100
+
+
+class TooComplex(Exception):
+    """Markdown past one of the limits; ``line`` is relative to the text given."""
+
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+def check_size(body: str) -> None:
+    """Refuse, before parsing, a body or a line longer than any bulletin has (pasted data, a
+    whole document on one line): they would cost minutes in the PDF, not just in Markdown."""
+    if len(body) > MAX_BODY_CHARS:
+        raise TooComplex(0, f"正文过长（{len(body)} 个字符），一期不应超过 {MAX_BODY_CHARS} 个字符；"
+                            "请拆分成几期，或删去误粘贴的内容")
+    for number, line in enumerate(body.split("\n")):
+        if len(line) > MAX_LINE_CHARS:
+            raise TooComplex(number, f"这一行过长（{len(line)} 个字符），一行不应超过 {MAX_LINE_CHARS} 个字符；"
+                                     "请分段（段落之间空一行）")
+
+
+def check_structure(tokens: list[Token], budget: dict[str, int]) -> None:
+    """Refuse tables, nesting and images beyond the limits, naming the line where they start.
+
+    ``budget["weight"]`` is shared by the articles of an issue: it starts at the body's length and
+    every table cell adds to it, so an issue's tables and text together stay printable in seconds.
+    """
+    rows = columns = images = table_line = 0
+    in_body = False  # header rows do not count
+    for token in tokens:
+        if token.type in ("tbody_open", "tbody_close"):
+            in_body = token.type == "tbody_open"
+        line = token.map[0] if token.map else 0
+        if token.level >= MAX_BLOCK_NESTING:
+            raise TooComplex(line, "引用（>）或列表嵌套层数过多；简报正文请最多嵌套两三层")
+        if token.type == "table_open":
+            rows, table_line = 0, line
+        elif token.type == "tr_open" and in_body:
+            rows += 1
+            if rows > MAX_TABLE_ROWS:
+                raise TooComplex(table_line, f"表格超过 {MAX_TABLE_ROWS} 行；简报中的表格请只列汇总数字，"
+                                             "或拆分成几个表格")
+        elif token.type == "tr_close":
+            columns = 0
+        elif token.type in ("th_open", "td_open"):
+            columns += 1
+            if columns > MAX_TABLE_COLUMNS:
+                raise TooComplex(line, f"表格超过 {MAX_TABLE_COLUMNS} 列，印刷版排不下；请减少列数或把表格转置")
+            budget["weight"] = budget.get("weight", 0) + CELL_WEIGHT
+            if budget["weight"] > MAX_BODY_CHARS:
+                raise TooComplex(table_line, "表格过大：本期的表格加上正文，印刷版将超过约 100 页；"
+                                             "请精简表格（只列汇总数字），或把内容分到几期")
+        elif token.type == "inline":
+            depth = 0
+            for child in token.children or []:
+                if child.nesting == 1:
+                    depth += 1
+                    if depth > MAX_INLINE_NESTING:
+                        raise TooComplex(line, "强调（* 或 _）或链接嵌套层数过多；请检查是否多了星号或方括号")
+                elif child.nesting == -1:
+                    depth -= 1
+                elif child.type == "image":
+                    images += 1
+                    if images > MAX_IMAGES:
+                        raise TooComplex(line, f"一篇文章的图片超过 {MAX_IMAGES} 张；请精简")
 
 
 def make_parser() -> MarkdownIt:
@@ -129,14 +235,18 @@ class ImageRef:
     line: int
 
 
-def render_article(parser: MarkdownIt, source: str, anchor: str) -> tuple[str, str, list[ImageRef]]:
+def render_article(parser: MarkdownIt, source: str, anchor: str,
+                   budget: dict[str, int] | None = None) -> tuple[str, str, list[ImageRef]]:
     """(html, plain text, images) of one article body; footnote ids are prefixed with the anchor.
 
     Image sources come out as ``liandong-media:N`` (N indexes the returned list); the reader
-    checks each reference and substitutes the file it resolves to.
+    checks each reference and substitutes the file it resolves to. Raises TooComplex past the
+    limits on tables, nesting and images; ``budget`` carries an issue's size across its articles
+    (see check_structure).
     """
     env = {"docId": anchor, "images": []}
     tokens = parser.parse(source, env)
+    check_structure(tokens, {"weight": len(source)} if budget is None else budget)
     _shift_heading_levels(tokens)
     html = parser.renderer.render(tokens, parser.options, env)
     return html, _plain_text(tokens), env["images"]

@@ -22,7 +22,8 @@ from liandong import schema as s
 from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
 from liandong.interrupt import ignore_in_worker
-from liandong.markdown import MEDIA_SCHEME, ImageRef, make_parser, render_article, split_sections
+from liandong.markdown import (MEDIA_SCHEME, ImageRef, TooComplex, check_size, make_parser, render_article,
+                               split_sections)
 from liandong.model import Archive, Article, County, Issue
 from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
@@ -78,7 +79,7 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
     settings it depends on) are unchanged is not parsed again. ``county_names`` caches the pinyin
     of county names (pypinyin takes half a second to import); new names are added to it.
     """
-    problems: list[Problem] = list(config.warnings)
+    problems: list[Problem] = list(config.warnings) + unusable_issue_files(config)
     slots: list[Issue | tuple[Path, bytes, str] | None] = []
     for path in issue_files(config.content_dir):
         data, found = read_bytes(path, _display_path(path))
@@ -132,7 +133,41 @@ def parse_chunk(items: list[tuple[Path, bytes, str]], config: SiteConfig) -> lis
 
 
 def issue_files(content_dir: Path) -> list[Path]:
-    """Markdown files under content/, skipping drafts and hidden files (names starting _ or .)."""
+    """Markdown files under content/ that are safe to read: regular files (symlinks followed) inside
+    the site folder, skipping drafts and hidden files (names starting _ or .).
+
+    What is left out here is reported by :func:`unusable_issue_files`.
+    """
+    return [path for path in _candidates(content_dir) if _unusable(path, content_dir) is None]
+
+
+def unusable_issue_files(config: SiteConfig) -> list[Problem]:
+    """An error for each .md name under content/ that cannot be an issue file: a folder, a
+    dangling or looping symlink, or a symlink leading out of the site (never read)."""
+    problems = []
+    for path in _candidates(config.content_dir):
+        reason = _unusable(path, config.content_dir)
+        if reason:
+            problems.append(Problem(Location(_display_path(path)), reason))
+    for path in _near_misses(config.content_dir):
+        problems.append(Problem(Location(_display_path(path)), f"扩展名不是 .md，不会发布；期刊文件应命名为"
+                                                                f"“<期号>.md”，例如 content/2025/12.md", is_error=False))
+    return problems
+
+
+NEAR_MISS_SUFFIXES = (".md", ".markdown", ".mdown", ".txt")
+
+
+def _near_misses(content_dir: Path) -> list[Path]:
+    """Files that look meant as issues but will be skipped (13.MD, 13.md.txt, 13.markdown)."""
+    if not content_dir.is_dir():
+        return []
+    return sorted(path for path in content_dir.rglob("*")
+                  if path.suffix.lower() in NEAR_MISS_SUFFIXES and not path.name.endswith(".md")
+                  and not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
+
+
+def _candidates(content_dir: Path) -> list[Path]:
     if not content_dir.is_dir():
         return []
     return sorted(path for path in content_dir.rglob("*.md")
@@ -161,6 +196,25 @@ def draft_files(content_dir: Path) -> list[Path]:
     return found
 
 
+def _unusable(path: Path, content_dir: Path) -> str | None:
+    """Why ``path`` must not be read as an issue file, or None."""
+    expected = "期刊文件应为 content/<年份>/<期号>.md 形式的普通文本文件，例如 content/2025/12.md"
+    try:
+        target = path.resolve(strict=True)
+    except RuntimeError:
+        return f"是循环的符号链接，无法读取；{expected}"
+    except OSError:
+        return f"是指向不存在文件的符号链接；请删除它，或换成真正的文件。{expected}"
+    if target.is_dir():
+        return f"是一个文件夹，不是期刊文件；{expected}"
+    site = content_dir.parent.resolve()
+    if site not in target.parents:
+        return "是指向站点目录之外的符号链接，不会被读取；请把文件本身放进 content/ 目录"
+    if not target.is_file():
+        return f"不是普通文件（设备或管道），无法读取；{expected}"
+    return None
+
+
 def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
                parser: MarkdownIt) -> tuple[Issue | None, list[Problem]]:
     display = _display_path(path)
@@ -185,6 +239,10 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
         problems.append(Problem(at("date"), f"日期 {values['date']} 的年份与所在目录 {year} 不一致"))
     if "issue" in values and values["issue"] != number:
         problems.append(Problem(at("issue"), f"期号 {values['issue']} 与文件名 {path.name} 不一致"))
+    try:
+        check_size(front.body)
+    except TooComplex as exc:
+        return None, problems + [Problem(Location(display, front.body_line + exc.line), exc.message)]
     sections, stray_line = split_sections(parser, front.body)
     if stray_line is not None:
         problems.append(Problem(Location(display, front.body_line + stray_line),
@@ -196,10 +254,15 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
     if any(p.is_error for p in problems) or declared is None:
         return None, problems
     articles = []
+    budget = {"weight": len(front.body)}  # shared by the articles: see markdown.check_structure
     for number_in_issue, (meta, section) in enumerate(zip(declared, sections), start=1):
         anchor = f"article-{number_in_issue}"
-        html, plain, images = render_article(parser, section.source, anchor)
         first_line = front.body_line + section.line + 1
+        try:
+            html, plain, images = render_article(parser, section.source, anchor, budget)
+        except TooComplex as exc:
+            problems.append(Problem(Location(display, first_line + exc.line), exc.message))
+            continue
         html, media, found = resolve_images(html, images, path, config.content_dir, display, first_line)
         problems += found
         articles.append(Article(number_in_issue, section.title, meta["county"], meta.get("contributor"),
@@ -239,6 +302,25 @@ def resolve_images(html: str, images: list[ImageRef], issue_path: Path, content_
     return html, tuple(media), problems
 
 
+IMAGE_SIGNATURES = {  # what a file starts with → the extensions it may be published under
+    b"\x89PNG\r\n\x1a\n": (".png",),
+    b"\xff\xd8\xff": (".jpg", ".jpeg"),
+    b"GIF87a": (".gif",),
+    b"GIF89a": (".gif",),
+}
+
+
+def image_kind(head: bytes) -> tuple[str, ...] | None:
+    """The extensions a raster image with these first bytes may have; None if it is not one.
+
+    Only PNG, JPEG, GIF and WebP, judged by content: an SVG can carry script, and a file named
+    .png may be anything. The extension must match too, since web servers pick the type from it.
+    """
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return (".webp",)
+    return next((kinds for magic, kinds in IMAGE_SIGNATURES.items() if head.startswith(magic)), None)
+
+
 def _image_target(src: str, issue_path: Path, content_dir: Path) -> Path | str:
     """The image file, or why the reference is refused."""
     reference = unquote(src.strip())
@@ -248,23 +330,40 @@ def _image_target(src: str, issue_path: Path, content_dir: Path) -> Path | str:
         return "不在站点内：图片须放在 content/ 目录中，用相对路径引用（内网读者无法加载外部图片）"
     if reference.startswith(("/", "\\")) or "\\" in reference:
         return "不能用绝对路径，请用相对于本期文件的路径"
-    target = (issue_path.parent / reference).resolve()
+    try:
+        target = (issue_path.parent / reference).resolve()
+    except (OSError, RuntimeError):
+        return "是循环的符号链接，无法读取"
     root = content_dir.resolve()
     if root not in target.parents:
         return "指向 content/ 目录之外，不允许引用站点以外的文件"
     if not target.is_file():
         return "不存在"
+    try:
+        with open(target, "rb") as stream:
+            head = stream.read(16)
+    except OSError:
+        return "无法读取"
+    kinds = image_kind(head)
+    if kinds is None:
+        return "不是 PNG、JPEG、GIF 或 WebP 图片（按文件内容判断）；SVG 等其他格式请先转换为 PNG"
+    if target.suffix.lower() not in kinds:
+        return f"的扩展名与内容不符：文件内容是 {kinds[0][1:].upper()} 图片，请把扩展名改为 {kinds[0]}"
     return target
 
 
 def _year_and_number_from_path(path: Path, content_dir: Path) -> tuple[int, int] | Problem:
     relative = path.relative_to(content_dir)
-    if len(relative.parts) != 2 or not re.fullmatch(r"\d{4}", relative.parts[0]) \
-            or not re.fullmatch(r"\d{1,3}", path.stem):
-        return Problem(Location(_display_path(path)),
-                       "期刊文件应放在 content/<年份>/<期号>.md，例如 content/2025/12.md")
-    return int(relative.parts[0]), int(path.stem)
-
+    year_ok = len(relative.parts) == 2 and re.fullmatch(r"\d{4}", relative.parts[0])
+    if year_ok and re.fullmatch(r"\d{1,3}\.md", path.name):
+        return int(relative.parts[0]), int(path.stem)
+    where = Location(_display_path(path))
+    if not year_ok:
+        return Problem(where, "期刊文件应放在以四位年份命名的文件夹中：content/<年份>/<期号>.md，例如 content/2025/12.md")
+    number = re.search(r"\d{1,3}", path.name)
+    example = f"{int(number.group()):02d}.md" if number else "12.md"
+    return Problem(where, f"文件名“{path.name}”不对：期刊文件应命名为“<期号>.md”，期号只写数字"
+                          f"（不含空格、汉字或多余的扩展名），例如 {example}")
 
 def numbering_problems(issues: list[Issue]) -> list[Problem]:
     """Duplicates are errors; totals out of date order and gaps inside a year are warnings."""

@@ -73,13 +73,17 @@ def new_issue(config: SiteConfig, archive: Archive, day: dt.date, force: bool = 
                                     "（定稿后删去“draft: true”一行），或加 --force 仍然新建"))
     number, total = next_numbers(archive, day)
     path = config.content_dir / str(day.year) / f"{number:02d}.md"
-    if path.exists():
-        raise LiandongError(Problem(Location(_display_path(path)), "文件已存在，未覆盖；请检查期号"))
+    taken = Problem(Location(_display_path(path)), "文件已存在，未覆盖；请检查期号")
+    if path.exists() or path.is_symlink():  # a dangling symlink "does not exist" but cannot be created
+        raise LiandongError(taken)
     distribution = yaml.safe_dump({"distribution": {k: list(v) for k, v in config.distribution.items()}},
                                   allow_unicode=True, sort_keys=False, default_flow_style=False)
     text = TEMPLATE.format(issue=number, total=total, date=day.isoformat(), editor=yaml_scalar(config.editor),
                            distribution=distribution)
     path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "x", encoding="utf-8") as stream:  # "x": fail rather than overwrite, even in a race
-        stream.write(text)
+    try:
+        with open(path, "x", encoding="utf-8") as stream:  # "x": fail rather than overwrite, even in a race
+            stream.write(text)
+    except FileExistsError as exc:
+        raise LiandongError(taken) from exc
     return path

@@ -13,7 +13,10 @@ Pagefind 1.4.0 writes the same files for the same records, so builds stay byte-i
 
 The index is made once per distinct set of records and kept in .liandong-cache/search/, so a build
 in which no article changed does not run Pagefind; its files then go through the build's normal
-change tracking and atomic staging like any other output.
+change tracking and atomic staging like any other output. A cached index is published only after
+every file is checked against the digest list written with it, and that list is signed with this
+machine's cache key (liandong.cache): a damaged index, or one copied in from elsewhere (its
+pagefind.js runs in readers' browsers), is rebuilt instead.
 """
 
 from __future__ import annotations
@@ -28,7 +31,7 @@ from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
 
-from liandong.cache import CACHE_DIR
+from liandong.cache import CACHE_DIR, Damaged, sign, verified
 from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import LiandongError, Location, Problem
 from liandong.model import Archive
@@ -88,24 +91,49 @@ def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str]
 
 
 def cached_index(index: Path) -> dict[str, str] | None:
-    """The files of a finished cached index and their digests; None if there is none to trust."""
+    """The files of a finished cached index and their digests; None if there is none to trust.
+
+    Trusted means: the digest list is signed by this machine, names only files inside the index,
+    and every file still has the digest it was made with.
+    """
     try:
-        digests = json.loads((index / COMPLETE).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        digests = json.loads(bytes(verified((index / COMPLETE).read_bytes())))
+    except (OSError, ValueError, Damaged):
         return None
-    return digests if all((index / name).is_file() for name in digests) else None
+    if not isinstance(digests, dict) or not digests:
+        return None
+    for name, digest in digests.items():
+        if not isinstance(name, str) or not isinstance(digest, str) or not _plain_relative(name):
+            return None
+        path = index / name
+        try:
+            if path.is_symlink() or content_digest(path.read_bytes()) != digest:
+                return None
+        except OSError:
+            return None
+    return digests
+
+
+def _plain_relative(name: str) -> bool:
+    """A path that stays inside the folder it is relative to."""
+    parts = name.split("/")
+    return not name.startswith("/") and "\\" not in name and all(part not in ("", ".", "..") for part in parts)
 
 
 def make_index(records: list[Record], index: Path, language: str, binary: Path, where: Location) -> None:
     """Run Pagefind into a scratch folder and move it into place whole; drop indexes of older content."""
-    index.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
+    try:
+        index.parent.mkdir(parents=True, exist_ok=True)
+        scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
+    except OSError as exc:
+        raise LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
+                                    f"请检查 {CACHE_DIR} 目录的权限和磁盘空间")) from exc
     try:
         write_with_cli(records, scratch, language, binary)
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
         digests = {path.relative_to(scratch).as_posix(): content_digest(path.read_bytes())
                    for path in sorted(scratch.rglob("*")) if path.is_file()}
-        (scratch / COMPLETE).write_text(json.dumps(digests, indent=0, sort_keys=True), encoding="utf-8")
+        (scratch / COMPLETE).write_bytes(sign(json.dumps(digests, indent=0, sort_keys=True).encode("utf-8")))
         try:
             os.replace(scratch, index)
         except OSError:

@@ -1,3 +1,5 @@
+import pytest
+
 """Article bodies: escaping, safe links, Chinese quotes, numbering kept as written."""
 
 from liandong.markdown import is_safe_link, make_parser, render_article, split_sections
@@ -51,3 +53,23 @@ def test_split_sections_finds_titles_and_stray_text():
     assert "# 不是标题" in sections[1].source
     _, stray = split_sections(make_parser(), "前言\n\n# 甲\n")
     assert stray == 0
+
+
+@pytest.mark.parametrize("url", [
+    "javascript:alert(1)", "JaVaScRiPt:alert(1)", "java\tscript:x", "java\nscript:x", " javascript:x",
+    "\x01javascript:x", "java\u200bscript:x", "java\u00adscript:x", "&#106;avascript:x", "javascript&colon;x",
+    "java&#x09;script:x", "%6Aavascript:x", "java%09script:x", "java%2509script:x", "vbscript:x",
+    "data:text/html,x", "file:///etc/passwd", "//evil.example/", "\\\\evil.example\\x", "jar:x", "blob:x",
+])
+def test_unsafe_links_are_refused_however_written(url):
+    from liandong.markdown import is_safe_link
+
+    assert not is_safe_link(url)
+
+
+@pytest.mark.parametrize("url", ["https://example.org/a:b", "http://x.org", "mailto:a@b.cn", "tel:0731-1",
+                                 "../2025/12/index.html#article-1", "#fn1", "a/b:c", "HTTPS://X.ORG"])
+def test_safe_links_are_kept(url):
+    from liandong.markdown import is_safe_link
+
+    assert is_safe_link(url)
