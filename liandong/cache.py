@@ -72,7 +72,7 @@ def input_stamp(site_dir: Path, options: str) -> str:
                 continue
             if path.is_file():
                 entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
-    return hashlib.blake2b("\n".join(entries).encode(), digest_size=16).hexdigest()
+    return hashlib.blake2b("\n".join(entries).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
 # --- signed JSON files ----------------------------------------------------------------------------

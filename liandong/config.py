@@ -137,7 +137,7 @@ def content_digest(*parts: bytes | str) -> str:
     """A short, stable fingerprint of some inputs, tied to the liandong version that used them."""
     hasher = hashlib.blake2b(__version__.encode(), digest_size=16)
     for part in parts:
-        data = part.encode("utf-8") if isinstance(part, str) else part
+        data = part.encode("utf-8", "surrogateescape") if isinstance(part, str) else part
         hasher.update(len(data).to_bytes(8, "little"))
         hasher.update(data)
     return hasher.hexdigest()

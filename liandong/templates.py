@@ -22,6 +22,7 @@ from liandong.markdown import MEDIA_SCHEME
 from liandong.print_text import print_filters
 from liandong.errors import LiandongError, Location, Problem
 from liandong.routes import Page, root_prefix
+from liandong.template_errors import render_failure, syntax_message
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -97,7 +98,7 @@ def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, extra: 
         return env.get_template(page.template).render(context)
     except jinja2.TemplateSyntaxError as exc:
         where = Location(_display_path(Path(exc.filename or config.templates_dir / page.template)), exc.lineno or 0)
-        raise LiandongError(Problem(where, f"模板语法错误：{exc.message}")) from exc
+        raise LiandongError(Problem(where, f"模板语法错误：{syntax_message(exc.message)}")) from exc
     except jinja2.TemplateNotFound as exc:
         raise LiandongError(Problem(Location(_display_path(template_dirs(config)[0])), f"找不到模板“{exc.name}”")) from exc
     except Exception as exc:  # noqa: BLE001 — any failure inside a template is the template's problem
@@ -118,4 +119,6 @@ def _template_frame(folders: list[Path], fallback: str) -> Location:
 def _describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return f"未定义的变量或属性（{exc.message}）"
+    if render_failure(exc):
+        return render_failure(exc)
     return f"{type(exc).__name__}: {exc}"

@@ -252,3 +252,38 @@ def test_word_control_characters_are_dropped_with_a_warning_and_fixed(site):
     assert "群众扫码即可" in (site / "build/2025/13/index.html").read_text(encoding="utf-8")
     run_cli("check", "--fix", "content/2025/13.md", cwd=site)
     assert "\x0b" not in path.read_text(encoding="utf-8") and "群众扫码即可" in path.read_text(encoding="utf-8")
+
+
+# Every mistake an office can make when it overrides a template: unclosed tags, misnested tags,
+# stray brackets, unknown filters, typos in tags, an extends loop. Each must be told in Chinese,
+# with the template's file and line, and with no English sentence from Jinja left in the message.
+TEMPLATE_MISTAKES = {
+    "unclosed_if": ("{% extends 'base.html' %}\n{% block main %}\n{% if page %}\n{% endblock %}\n", "endif"),
+    "misnested": ("{% extends 'base.html' %}\n{% block main %}{% for x in [1] %}{% endif %}{% endblock %}\n",
+                  "endfor"),
+    "unknown_tag": ("{% extends 'base.html' %}\n{% block main %}{% foo %}{% endblock %}\n", "foo"),
+    "empty_expression": ("{% extends 'base.html' %}\n{% block main %}{% for x in %}{% endfor %}{% endblock %}\n",
+                         "表达式"),
+    "stray_bracket": ("{% extends 'base.html' %}\n{% block main %}{{ page ) }}{% endblock %}\n", ")"),
+    "unknown_filter": ("{% extends 'base.html' %}\n{% block main %}{{ page | nonesuch }}{% endblock %}\n",
+                       "nonesuch"),
+    "block_twice": ("{% extends 'base.html' %}\n{% block main %}{% endblock %}\n{% block main %}{% endblock %}\n",
+                    "main"),
+    "unclosed_comment": ("{% extends 'base.html' %}\n{# note\n", "#}"),
+    "extends_itself": ("{% extends 'year.html' %}\n", "循环"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(TEMPLATE_MISTAKES))
+def test_template_mistakes_are_told_in_chinese(site, name):
+    text, detail = TEMPLATE_MISTAKES[name]
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates/year.html").write_text(text, encoding="utf-8")
+    result = run_cli("build", "--no-pdf", "--no-search", cwd=site)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "内部错误" not in result.stderr, result.stderr
+    line = next(line for line in result.stderr.splitlines() if "templates/year.html" in line)
+    assert re.search(r"templates/year\.html:\d+: 错误：", line), line
+    assert detail in line, line
+    english = re.sub(r"^templates/year\.html:\d+: |“[^”]*”|'[^']*'|[A-Za-z_]+\.html|\{[%#{]|[%#}]\}|endif|endfor|extends|include", "", line)
+    assert not re.search(r"[A-Za-z]{4,}", english), line  # no English sentence from Jinja
