@@ -287,3 +287,13 @@ def test_template_mistakes_are_told_in_chinese(site, name):
     assert detail in line, line
     english = re.sub(r"^templates/year\.html:\d+: |“[^”]*”|'[^']*'|[A-Za-z_]+\.html|\{[%#{]|[%#}]\}|endif|endfor|extends|include", "", line)
     assert not re.search(r"[A-Za-z]{4,}", english), line  # no English sentence from Jinja
+
+
+def test_file_name_that_is_not_utf8_is_named_not_crashed(site):
+    """A name written by another system's encoding (Latin-1, GBK on a USB stick) is an error, not a crash."""
+    name = os.fsdecode(b"\xff\xfe13.md")
+    (site / "content/2025" / name).write_bytes((site / "content/2025/12.md").read_bytes())
+    result = run_cli("build", "--no-pdf", "--no-search", cwd=site)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr and "内部错误" not in result.stderr, result.stderr
+    assert re.search(r"content/2025/.*13\.md: 错误：文件名.*应命名为“<期号>\.md”", result.stderr), result.stderr
