@@ -259,12 +259,17 @@ def literal_emphasis_markers(text: str) -> list[Finding]:
     Checked on the rendered tokens, not the source, so only markers the reader would really see
     are reported; code spans, links and escaped ``\\*`` are left alone by construction.
     """
-    from liandong.markdown import make_parser
+    from liandong.markdown import TooComplex, check_size, make_parser
 
     lines = text.split("\n")
     start = body_start(lines)
+    body = "\n".join(lines[start:])
+    try:
+        check_size(body)  # past the limits the reader has already refused the file: parsing it could take minutes
+    except TooComplex:
+        return []
     findings = []
-    for token in make_parser().parse("\n".join(lines[start:])):
+    for token in make_parser().parse(body):
         if token.type != "inline" or not token.map:
             continue
         for child in token.children or []:

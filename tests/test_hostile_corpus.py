@@ -176,6 +176,18 @@ def test_resource_bomb_is_refused_within_caps(built, name):
     assert tree(site / "build") == before
 
 
+@pytest.mark.parametrize("name", BOMBS)
+def test_resource_bomb_is_reported_by_check_within_caps(built, name):
+    """`check` reads the same files as `build` and lints them too: its extra passes must respect the
+    same limits (a lint rule that parsed an over-long body cost minutes of CPU)."""
+    site, _ = built
+    write, message = BOMBS[name]
+    write(site)
+    result = run_capped("check", cwd=site)
+    assert_refused(result, message)
+    assert result["max_rss"] < MEMORY_CAP
+
+
 def test_biggest_allowed_table_builds_with_its_pdf_within_caps(site):
     """A big but legitimate table (200 rows × 8 columns) is published, PDF included, within the caps."""
     write_issue(site, FRONT, "# 各县区办理情况\n\n" + table(200, 8))
