@@ -9,9 +9,18 @@ module only decides what a task carries and which workers may run it.
 What a task carries: the workers share no file system with the editor's machine, so each PDF job
 takes its print HTML (the CSS is inside it) and the site files that HTML names (images, the office's
 font files), and returns the PDF's bytes, which the build writes through its usual staging folder.
-Files are scattered once per build under a key made from their digest, so a font file used by every
-issue crosses the network once per worker, not once per PDF (liandong.pdf.shipped_fetcher serves
-them to WeasyPrint on the worker).
+Each file becomes one small task under a key made from its digest, whose result is the file's
+bytes: a font file used by every issue crosses the network once per worker, not once per PDF
+(liandong.pdf.shipped_fetcher serves them to WeasyPrint on the worker). A task rather than
+``Client.scatter``: scattered data lives only on the workers, so a worker killed while holding the
+only copy takes it away for good and Dask cancels every job that needs it (dask/distributed#3149),
+whereas a task's bytes stay with the scheduler and Dask simply runs it again.
+
+What a dead worker costs: Dask reruns the job it was rendering, and the finished PDFs it held that
+were not yet fetched, on the other checked workers (up to the scheduler's
+``distributed.scheduler.allowed-failures`` times per job, 3 by default, after which the job fails
+with KilledWorker). Jobs are not given ``retries``: those rerun a job that raised, and a PDF's own
+errors (a missing glyph, a broken image) raise the same way every time.
 
 What is checked first: a PDF must not depend on which machine drew it. Before the first job, every
 worker reports its liandong, WeasyPrint, Pango, pydyf and fontTools versions, the fontconfig
@@ -82,7 +91,8 @@ class ClusterExecutor(cf.Executor):
         self.address, self.where, self.config = address, where, config
         self.root = config.site_dir.resolve()
         self._client = None
-        self._executor: cf.Executor | None = None
+        self._workers: list[str] | None = None  # the checked workers, once connected
+        self._running: set = set()  # Dask futures of the jobs not yet settled, to cancel on leaving
         self._shipped: dict[str, object] = {}  # file digest → the Dask future holding its bytes
         self._digests: dict[tuple[Path, int, int], str] = {}  # (file, size, mtime) → digest
         self._closing = False
@@ -92,21 +102,27 @@ class ClusterExecutor(cf.Executor):
 
         if fn is not pdf.render_job or kwargs:
             raise TypeError("ClusterExecutor only runs liandong.pdf.render_job")
-        if self._executor is None:
+        if self._workers is None:
             self._connect()
         html, base_url, variant, source = args
         # Absolute (the worker has another working directory) and with a trailing slash: WeasyPrint
         # adds one only for folders that exist, and the site folder does not exist on the worker.
         base = str(Path(base_url).resolve()) + "/"
         files = {path: self._ship(real) for path, real in referenced_files(html, base, self.root).items()}
-        inner = self._executor.submit(pdf.render_job, html, base, variant, source, files=files)
-        return self._translated(inner, source)
+        inner = self._client.submit(pdf.render_job, html, base, variant, source, files=files, pure=False,
+                                    workers=self._workers, allow_other_workers=False)
+        return self._settled(inner, source)
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         """Cancel what has not finished (unless waiting for it) and disconnect."""
-        self._closing = True
-        if self._executor is not None:
-            self._executor.shutdown(wait=wait and not cancel_futures)
+        running = list(self._running.copy())  # set.copy() is atomic; the callback thread discards from it
+        if running and wait and not cancel_futures:
+            from distributed import wait as wait_for
+
+            wait_for(running)
+        self._closing = True  # from now on a cancelled job cancels its build future, it is no error
+        if running and self._connected():
+            self._client.cancel(running)
         if self._client is not None:
             self._client.close(timeout=CONNECT_TIMEOUT)
             self._client = None
@@ -134,7 +150,7 @@ class ClusterExecutor(cf.Executor):
             workers = self.checked_workers(needs, {digest: self._ship(Path(file)) for file, digest in needs.files.items()})
         except (OSError, cf.CancelledError) as exc:  # the scheduler went away while we were setting up
             raise self._lost() from exc
-        self._executor = self._client.get_executor(pure=False, workers=workers, allow_other_workers=False)
+        self._workers = workers
 
     def checked_workers(self, needs: "FontNeeds", fonts: dict[str, object]) -> list[str]:
         """Addresses of the workers that render exactly as this machine does; an error naming every
@@ -187,61 +203,84 @@ class ClusterExecutor(cf.Executor):
         return reports
 
     def _ship(self, path: Path) -> object:
-        """The Dask future holding a site file's bytes, scattered once under its digest's key; a
-        worker fetches it the first time one of its tasks needs it and keeps it."""
+        """The Dask future holding a site file's bytes: a task under its digest's key that returns
+        them, submitted once per build; a worker fetches the result the first time one of its jobs
+        needs it and keeps it, and if every worker holding it dies the scheduler runs it again."""
+        import dask
+
         stat = path.stat()
         seen = (path, stat.st_size, stat.st_mtime_ns)
         if seen not in self._digests:  # a font named by every issue's HTML is read and hashed once
             data = path.read_bytes()
             self._digests[seen] = digest = file_digest(data)
             if digest not in self._shipped:
-                key = f"liandong-file-{digest}"
-                self._shipped[digest] = self._client.scatter({key: data}, hash=False)[key]
+                # ``bytes`` (a builtin: any worker can run it) returns its argument as it is. The
+                # bytes travel inside the task on purpose, so Dask's warning about large graphs
+                # (a CJK font file passes its 10 MB) would only alarm the editor.
+                with dask.config.set({"distributed.admin.large-graph-warning-threshold": "1 TiB"}):
+                    self._shipped[digest] = self._client.submit(bytes, data, key=f"liandong-file-{digest}",
+                                                                pure=False)
         return self._shipped[self._digests[seen]]
 
     # --- results -----------------------------------------------------------------------------------
 
-    def _translated(self, inner: cf.Future, source: Path) -> cf.Future:
-        """A future whose failures are Chinese errors: a task lost with its workers, or the scheduler
-        gone, become LiandongError; the PDF's own errors (a missing glyph) pass through."""
-        outer: cf.Future = cf.Future()
+    def _settled(self, inner, source: Path) -> cf.Future:
+        """A concurrent.futures future holding the job's PDF bytes, or a Chinese error.
 
-        def settle(done: cf.Future) -> None:
-            if outer.done():
-                return
-            if done.cancelled():
+        Settled from Dask's callback thread by ``Future.result()``, which fetches the PDF and, if
+        the worker holding it dies during the fetch, waits while Dask renders it again elsewhere.
+        (``Client.get_executor()`` fetches on the event loop instead and, when that fetch fails,
+        never settles its future: the build would wait for ever.)"""
+        outer: cf.Future = cf.Future()
+        self._running.add(inner)
+
+        def settle(done) -> None:
+            try:
+                data = done.result()
+            except BaseException as error:  # noqa: BLE001 - every outcome must settle outer
                 if self._closing:
-                    outer.cancel()
-                    outer.set_running_or_notify_cancel()
+                    if outer.cancel():
+                        outer.set_running_or_notify_cancel()  # wakes as_completed()
                 else:
-                    outer.set_exception(self._lost())
-                return
-            error = done.exception()
-            if error is None:
-                outer.set_result(done.result())
+                    outer.set_exception(self._task_error(error, source))
             else:
-                outer.set_exception(self._task_error(error, source))
+                outer.set_result(data)
+            finally:
+                self._running.discard(done)
 
         def cancel_inner(done: cf.Future) -> None:
-            if done.cancelled():
+            if done.cancelled() and not inner.done():
                 inner.cancel()
 
         outer.add_done_callback(cancel_inner)
         inner.add_done_callback(settle)
         return outer
 
+    def _connected(self) -> bool:
+        """Whether the client still talks to the scheduler. When the scheduler goes away, the client
+        marks itself reconnecting before it cancels its futures, so a job's failure can be told
+        apart from the scheduler's by asking this, whatever the exception says."""
+        client = self._client
+        comm = getattr(client, "scheduler_comm", None)
+        return client is not None and client.status == "running" and comm is not None and not comm.closed()
+
     def _lost(self) -> LiandongError:
         return LiandongError(Problem(self.where, f"与 Dask 调度器 {self.address} 的连接中断，PDF 没有生成完；"
                                      "原有输出保持不变，请检查调度器后重新构建"))
 
     def _task_error(self, error: BaseException, source: Path) -> BaseException:
+        """What a failed job means for the editor. A dead worker is not an error here (Dask has
+        already run its jobs again); only the job's own error, or losing the scheduler, reach this."""
         from distributed.scheduler import KilledWorker
 
+        if not self._connected():
+            return self._lost()
         if isinstance(error, KilledWorker):
             return LiandongError(Problem(Location(source), "在集群上生成此文件的 PDF 时，接连几个工作进程都退出了"
                                          "（可能是内存不足），已停止构建；原有输出保持不变"))
-        if isinstance(error, (cf.CancelledError, OSError, TimeoutError)):
-            return self._lost()
+        if isinstance(error, cf.CancelledError):
+            return LiandongError(Problem(Location(source), f"Dask 调度器 {self.address} 取消了此文件的 PDF 任务"
+                                         "（调度器仍在运行，可能有人在集群上取消了任务）；原有输出保持不变，请重新构建"))
         return error
 
 
