@@ -273,22 +273,71 @@ def test_worker_without_the_fonts_or_with_another_version_is_refused(tmp_path_fa
 # --- faults ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.skip(reason="known bug, issue 16 left open: when the killed worker held a finished PDF the client "
-                         "was fetching, liandong.cluster reports the lost transfer as a lost scheduler instead of "
-                         "letting Dask recompute it (failed 1 run in 3 here)")
-def test_worker_killed_mid_render_its_task_runs_elsewhere(own_cluster, tmp_path, built_site):
+def kill_on_scheduler(cluster: Cluster, moment: str) -> None:
+    """Arm the scheduler to SIGKILL a worker at an exact moment of the build (a scheduler plugin,
+    so no polling can miss it): ``"file"`` — when the first PDF job is given to a worker, the worker
+    holding the only copy of a file that job needs; ``"result"`` — the worker that has just reported
+    the first finished PDF, before anyone fetched it. The plugin records (address, pid) it killed."""
+    def arm(dask_scheduler):
+        from distributed.diagnostics.plugin import SchedulerPlugin
+
+        def victim_of(key, finish):
+            task = dask_scheduler.tasks[key]
+            if moment == "file" and finish == "processing":
+                sole = [next(iter(dep.who_has)) for dep in task.dependencies if len(dep.who_has or ()) == 1]
+                return sole[0] if sole else None
+            if moment == "result" and finish == "memory":
+                return next(iter(task.who_has))
+            return None
+
+        class KillAtMoment(SchedulerPlugin):
+            name = "liandong-test-kill"
+            victim = None
+
+            def transition(self, key, start, finish, *args, **kwargs):
+                if self.victim is None and str(key).startswith("render_job"):
+                    worker = victim_of(key, finish)
+                    if worker is not None:
+                        self.victim = (worker.address, worker.pid)
+                        os.kill(worker.pid, signal.SIGKILL)
+
+        dask_scheduler.add_plugin(KillAtMoment())
+    cluster.client.run_on_scheduler(arm)
+
+
+def killed_by_scheduler(cluster: Cluster) -> tuple[str, int] | None:
+    return cluster.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.plugins["liandong-test-kill"].victim)
+
+
+@pytest.mark.parametrize("moment", ["file", "result", "rendering"])
+def test_worker_killed_mid_build_its_tasks_run_elsewhere(own_cluster, tmp_path, built_site, moment):
+    """A worker dies holding the only copy of a file the PDFs need (Dask must make it again: it
+    cannot be scattered data, which dies with its worker), or holding a finished PDF the build is
+    about to fetch, or while rendering: the build still succeeds with the same PDFs."""
     site = copy_site(tmp_path / "site")
-    build = subprocess.Popen([sys.executable, "-m", "liandong", "build", "--scheduler", own_cluster.address],
-                             cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    try:
-        victim, pid = next(iter(rendering(own_cluster, build).items()))
-        os.kill(pid, signal.SIGKILL)
-        stdout, stderr = build.communicate(timeout=300)
-    finally:
-        build.kill()
+    if moment != "rendering":
+        kill_on_scheduler(own_cluster, moment)
+    with own_cluster.pdf_tasks() as stream:
+        build = subprocess.Popen([sys.executable, "-m", "liandong", "build", "--scheduler", own_cluster.address],
+                                 cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            if moment == "rendering":
+                victim, pid = next(iter(rendering(own_cluster, build).items()))
+                os.kill(pid, signal.SIGKILL)
+            stdout, stderr = build.communicate(timeout=600)
+        finally:
+            build.kill()
+    if moment != "rendering":
+        victim, pid = killed_by_scheduler(own_cluster)
     assert build.returncode == 0, stderr
+    assert stderr == ""
     assert victim not in own_cluster.pids()
     assert pdfs(site / "build") == pdfs(built_site)
+    if moment == "file":  # the lost file was made again: some file task finished twice
+        files = [task["key"] for task in stream.data if task["key"].startswith("liandong-file-")]
+        assert len(files) > len(set(files))
+    if moment == "result":  # the lost PDF was rendered again: one job finished twice
+        assert rendered(stream) == 7
 
 
 def test_scheduler_stopped_mid_build_and_unreachable_leave_build_untouched(own_cluster, tmp_path):
