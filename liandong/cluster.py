@@ -273,7 +273,9 @@ class ClusterExecutor(cf.Executor):
         already run its jobs again); only the job's own error, or losing the scheduler, reach this."""
         from distributed.scheduler import KilledWorker
 
-        if not self._connected():
+        # Dask cancels every future with this reason when it loses the scheduler; the state check
+        # also covers a fetch that failed because the scheduler went away (an OSError).
+        if not self._connected() or getattr(error, "reason", None) == "scheduler-connection-lost":
             return self._lost()
         if isinstance(error, KilledWorker):
             return LiandongError(Problem(Location(source), "在集群上生成此文件的 PDF 时，接连几个工作进程都退出了"
