@@ -365,18 +365,38 @@ def test_scheduler_stopped_mid_build_and_unreachable_leave_build_untouched(own_c
     assert tree(site / "build") == before
 
 
+def interrupt_on_first_job(cluster: Cluster, pid: int) -> None:
+    """Arm the scheduler to send Ctrl-C to the build when its first PDF job is given to a worker, so
+    it lands mid-build however slow the machine is (polling the workers could see the last job and
+    signal a build that had just finished)."""
+    def arm(dask_scheduler):
+        from distributed.diagnostics.plugin import SchedulerPlugin
+
+        class InterruptBuild(SchedulerPlugin):
+            name = "liandong-test-interrupt"
+            sent = False
+
+            def transition(self, key, start, finish, *args, **kwargs):
+                if not self.sent and finish == "processing" and str(key).startswith("render_job"):
+                    self.sent = True
+                    os.kill(pid, signal.SIGINT)
+
+        dask_scheduler.add_plugin(InterruptBuild())
+    cluster.client.run_on_scheduler(arm)
+
+
 def test_ctrl_c_cancels_the_tasks_and_keeps_build(cluster, sites):
     site = copy_site(sites / "interrupted")
     assert run_cli("build", "--no-pdf", cwd=site).returncode == 0
     before = tree(site / "build")
     build = subprocess.Popen([sys.executable, "-m", "liandong", "build", "--scheduler", cluster.address],
                              cwd=site, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    interrupt_on_first_job(cluster, build.pid)
     try:
-        rendering(cluster, build)
-        build.send_signal(signal.SIGINT)
-        stdout, stderr = build.communicate(timeout=120)
+        stdout, stderr = build.communicate(timeout=1800)  # a guard against a hung build, not a speed check
     finally:
         build.kill()
+        cluster.client.run_on_scheduler(lambda dask_scheduler: dask_scheduler.remove_plugin("liandong-test-interrupt"))
     assert build.returncode == 130, stderr
     assert "已中断：原有输出保持不变。" in stderr
     assert tree(site / "build") == before
