@@ -47,7 +47,7 @@ def main() -> int:
     config, jobs = print_jobs(site)
     scratch = Path(tempfile.mkdtemp(prefix="weasy-alone-"))
     pages = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if mode == "plain":
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
@@ -65,11 +65,12 @@ def main() -> int:
             (scratch / f"{index}.pdf").write_bytes(data)
     else:
         raise SystemExit(f"unknown mode {mode!r}")
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     for path in scratch.iterdir():
         path.unlink()
     scratch.rmdir()
-    out.write_text(json.dumps({"mode": mode, "pdfs": len(jobs), "pages": pages, "seconds": seconds}))
+    out.write_text(json.dumps({"mode": mode, "pdfs": len(jobs), "pages": pages, "seconds": seconds,
+                               "cpu_seconds": cpu_seconds}))
     return 0
 
 
