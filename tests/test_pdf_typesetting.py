@@ -16,7 +16,7 @@ import pytest
 from pypdf import PdfReader
 
 from liandong.build import build
-from liandong.print_text import break_candidates, word_boundaries
+from liandong.print_text import break_candidates, cell_units, print_tables, word_boundaries
 
 from conftest import copy_site, run_cli
 from pdfcheck import (colour_operators, line_stretches, pdf_fonts, pdf_glyphs, pdf_lines, pdf_text, squeeze,
@@ -345,6 +345,15 @@ def test_table_with_a_long_column_fits_the_measure_with_the_header_in_the_headin
             assert left - 1 <= line.x_min and line.x_max <= right + 8.5, (number, line.text)
     headers = "".join(v for k, v in fonts_drawing(pdf, 0).items() if "Hei" in k)
     assert "代表姓名" in squeeze(headers) and "办理情况" in squeeze(headers)
+
+
+def test_table_words_are_glued_only_while_they_fit_the_measure_side_by_side():
+    cell = "<td>长沙市望城区人大常委会代表工作委员会</td>"
+    narrow = f"<table><tbody><tr>{cell * 2}</tr></tbody></table>"
+    assert 'class="nowrap">人大常委会<' in print_tables(narrow)
+    assert cell_units("接待群众（人次）") == ["接待", "群众", "（人次）"]
+    wide = f"<table><tbody><tr>{cell * 12}</tr></tbody></table>"  # 12 columns of 5-character words
+    assert print_tables(wide) == wide
 
 
 # 9. Grid -------------------------------------------------------------------------------------------
