@@ -139,6 +139,24 @@ _original_split_text_box = _inline.split_text_box
 SQUEEZE_AT_END = set('，、。；：”’）》〉」』】〕〗')
 
 
+def _least_width_to_mark(text, font_size):
+    """A lower bound of the width ``text`` takes up to and including its
+    first line-end mark: the second layout of
+    :func:`_split_line` is only worth making when the line has that room
+    (plus the half em the mark gives back). Most lines do not."""
+    width = 0
+    for index, char in enumerate(text):
+        if char in SQUEEZE_AT_END:
+            return width + 0.45 * font_size  # half wide already if a pair follows
+        if char in PAIR_FIRST and text[index + 1:index + 2] in PAIR_SECOND:
+            width += 0.45 * font_size
+        elif is_cjk(char):
+            width += 0.9 * font_size  # an em less letter-spacing
+        elif not _inert(char):
+            width += 0.2 * font_size  # Latin and digits: narrower, never less than this
+    return width
+
+
 def _line_end_mark(text):
     """The last visible character of a line's text, or ''."""
     stripped = text.rstrip(' \u00a0' + ZWSP)
@@ -215,8 +233,10 @@ def _split_line(text, style, context, max_width, justification_spacing,
     # Only worth a second layout when a squeezable mark is among the next
     # few characters (下” or 。 could then join this line).
     following = rest.replace(ZWSP, '')[:3]
-    if (max_width - width >= half - 0.01
-            and any(char in SQUEEZE_AT_END for char in following)):
+    room = max_width - width
+    if (room >= half - 0.01
+            and any(char in SQUEEZE_AT_END for char in following)
+            and _least_width_to_mark(following, font_size) - half <= room + 0.01):
         wider = _grid_metrics(style, _original_split(
             text, style, context, max_width + half, justification_spacing,
             is_line_start, minimum))
