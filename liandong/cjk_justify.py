@@ -104,6 +104,7 @@ def gap_after(a, b):
 ZWSP = '\u200b'
 
 
+@functools.lru_cache(maxsize=4096)
 def cjk_gaps(text):
     """Indices ``i`` such that the gap between ``text[i]`` and
     ``text[i + 1]`` is stretchable.
@@ -112,7 +113,7 @@ def cjk_gaps(text):
     is transparent: the gap around it belongs to the characters on either
     side and is counted once, after the U+200B (its empty glyph then takes
     the extra advance)."""
-    gaps = []
+    gaps = []  # returned as a tuple: cached, asked for each line when counted and again when drawn
     for i in range(len(text) - 1):
         a, b = text[i], text[i + 1]
         if b == ZWSP:
@@ -123,7 +124,7 @@ def cjk_gaps(text):
             a = text[i - 1]
         if gap_after(a, b):
             gaps.append(i)
-    return gaps
+    return tuple(gaps)
 
 
 _original_set_text = _line_break.Layout.set_text
@@ -453,8 +454,10 @@ def register_half_faces(html):
 PAIR = None  # compiled on first use from PAIR_FIRST / PAIR_SECOND
 
 
+@functools.lru_cache(maxsize=4096)
 def pair_offsets(text):
-    """(start, end) UTF-8 byte offsets of each first mark of a pair."""
+    """(start, end) UTF-8 byte offsets of each first mark of a pair (a tuple:
+    cached, every line's text is set several times)."""
     global PAIR
     if PAIR is None:
         PAIR = re.compile('[' + re.escape(''.join(sorted(PAIR_FIRST))) + ']'
@@ -463,7 +466,7 @@ def pair_offsets(text):
     for match in PAIR.finditer(text):
         start = len(text[:match.start()].encode())
         offsets.append((start, start + len(match.group().encode())))
-    return offsets
+    return tuple(offsets)
 
 
 def _line_start_offsets(text):
@@ -489,7 +492,7 @@ def set_text(self, text, justify=False):
         return
     offsets = pair_offsets(self.text)
     if _half_start or getattr(self, 'half_start', False):
-        offsets.append(_line_start_offsets(self.text))
+        offsets += (_line_start_offsets(self.text),)
     if not offsets:
         return
     attr_list = pango.pango_layout_get_attributes(self.layout)
