@@ -6,6 +6,7 @@
 - ``print_approval``: 批准文号 with 〔〕 around the year, as GB/T 9704 writes 发文字号.
 - ``break_quotes``: the break opportunities CLREQ allows around “ ” that Pango's UAX #14 data
   forbids (it classes them as QU, glued on both sides).
+- ``print_tables``: table cells that break only between words, so columns hold their words.
 
 The functions work on HTML-escaped text and return markup.
 """
