@@ -1,6 +1,6 @@
 """Helper of bench/run.py for measure (e): render the print HTML of a site's issues to PDF.
 
-    python bench/weasy_alone.py SITE plain|liandong OUT.json
+    python bench/weasy_alone.py SITE plain|liandong|alternate OUT.json
 
 The print HTML is made with liandong's own functions, exactly as ``liandong build`` makes it
 (load_config → load_archive → checked_fonts → plan_prints → render_page with print_context);
@@ -13,7 +13,9 @@ that part is not timed. Then, timed:
 - ``liandong``: the same HTML through ``liandong.pdf.render_job`` in this one process (what
   ``liandong build -j 1`` does per PDF: cjk_justify, site-only fetcher, .notdef watcher).
 
-Each mode runs in its own process (cjk_justify patches WeasyPrint for the life of a process).
+Each mode runs in its own process (cjk_justify patches WeasyPrint for the life of a process), except
+``alternate``: both in one process, issue by issue, the patch uninstalled for each plain render and
+installed again for liandong's, CPU seconds (``time.process_time``) summed per mode.
 The PDFs are written to a scratch folder, as a build would write them.
 """
 
@@ -47,7 +49,7 @@ def main() -> int:
     config, jobs = print_jobs(site)
     scratch = Path(tempfile.mkdtemp(prefix="weasy-alone-"))
     pages = 0
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     if mode == "plain":
         import weasyprint
         from weasyprint.text.fonts import FontConfiguration
@@ -63,13 +65,41 @@ def main() -> int:
         for index, (page, html) in enumerate(jobs):
             data = render_job(html, str(config.site_dir), config.pdf.variant, page.context["source"])
             (scratch / f"{index}.pdf").write_bytes(data)
+    elif mode == "alternate":
+        # Both in one process, issue by issue (plain, then liandong), each timed on its own: on a
+        # shared machine the load drifts over minutes, and alternating keeps both under the same.
+        import weasyprint
+        from weasyprint.text.fonts import FontConfiguration
+
+        from liandong import cjk_justify
+        from liandong.pdf import render_job
+
+        font_config = FontConfiguration()
+        render_job("<html></html>", str(config.site_dir), None, site)  # liandong's renderer made, untimed
+        cpu = {"plain": 0.0, "liandong": 0.0}
+        for index, (page, html) in enumerate(jobs):
+            cjk_justify.uninstall()
+            tick = time.process_time()
+            document = weasyprint.HTML(string=html, base_url=str(config.site_dir)).render(font_config=font_config)
+            pages += len(document.pages)
+            (scratch / f"{index}.pdf").write_bytes(document.write_pdf())
+            cpu["plain"] += time.process_time() - tick
+            cjk_justify.install()
+            tick = time.process_time()
+            data = render_job(html, str(config.site_dir), config.pdf.variant, page.context["source"])
+            (scratch / f"{index}.pdf").write_bytes(data)
+            cpu["liandong"] += time.process_time() - tick
     else:
         raise SystemExit(f"unknown mode {mode!r}")
-    seconds = time.perf_counter() - started
+    seconds, cpu_seconds = time.perf_counter() - started, time.process_time() - cpu_started
     for path in scratch.iterdir():
         path.unlink()
     scratch.rmdir()
-    out.write_text(json.dumps({"mode": mode, "pdfs": len(jobs), "pages": pages, "seconds": seconds}))
+    result = {"mode": mode, "pdfs": len(jobs), "pages": pages, "seconds": seconds, "cpu_seconds": cpu_seconds}
+    if mode == "alternate":
+        result.update({"cpu_plain": cpu["plain"], "cpu_liandong": cpu["liandong"],
+                       "ratio": cpu["liandong"] / cpu["plain"]})
+    out.write_text(json.dumps(result))
     return 0
 
 

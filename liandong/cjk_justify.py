@@ -104,6 +104,7 @@ def gap_after(a, b):
 ZWSP = '\u200b'
 
 
+@functools.lru_cache(maxsize=4096)
 def cjk_gaps(text):
     """Indices ``i`` such that the gap between ``text[i]`` and
     ``text[i + 1]`` is stretchable.
@@ -112,7 +113,7 @@ def cjk_gaps(text):
     is transparent: the gap around it belongs to the characters on either
     side and is counted once, after the U+200B (its empty glyph then takes
     the extra advance)."""
-    gaps = []
+    gaps = []  # returned as a tuple: cached, asked for each line when counted and again when drawn
     for i in range(len(text) - 1):
         a, b = text[i], text[i + 1]
         if b == ZWSP:
@@ -123,7 +124,7 @@ def cjk_gaps(text):
             a = text[i - 1]
         if gap_after(a, b):
             gaps.append(i)
-    return gaps
+    return tuple(gaps)
 
 
 _original_set_text = _line_break.Layout.set_text
@@ -131,11 +132,30 @@ _original_count = _inline.count_expandable_spaces
 _original_reactivate = _line_break.Layout.reactivate
 _original_split = _inline.split_first_line
 _original_add_word_spacing = _inline.add_word_spacing
+_original_split_text_box = _inline.split_text_box
 
 # CLREQ §3.1.6: a line may end in these set half width (their ink sits in
 # the left half of the em box in Simplified Chinese fonts), so the line
 # ends flush and sometimes one more character fits. ？！ are centred: no.
 SQUEEZE_AT_END = set('，、。；：”’）》〉」』】〕〗')
+
+
+def _least_width_to_mark(text, font_size):
+    """A lower bound of the width ``text`` takes up to and including its
+    first line-end mark: the second layout of
+    :func:`_split_line` is only worth making when the line has that room
+    (plus the half em the mark gives back). Most lines do not."""
+    width = 0
+    for index, char in enumerate(text):
+        if char in SQUEEZE_AT_END:
+            return width + 0.45 * font_size  # half wide already if a pair follows
+        if char in PAIR_FIRST and text[index + 1:index + 2] in PAIR_SECOND:
+            width += 0.45 * font_size
+        elif is_cjk(char):
+            width += 0.9 * font_size  # an em less letter-spacing
+        elif not _inert(char):
+            width += 0.2 * font_size  # Latin and digits: narrower, never less than this
+    return width
 
 
 def _line_end_mark(text):
@@ -144,8 +164,53 @@ def _line_end_mark(text):
     return stripped[-1:] if stripped else ''
 
 
+# CLREQ §3.1.6: an opening mark at the start of a line may be set half width
+# (its ink sits in the right half of the em box), so the line's text starts
+# at the text block's edge. Only continuation lines: the first line of a
+# paragraph keeps its indent and the mark's full width.
+LINE_START_HALF = set('“‘（《〈「『【〔〖')
+_continuation = False  # set by split_text_box: the text box resumes mid-text
+_half_start = False    # set while the current line's layouts are made
+
+
+def split_text_box(context, box, available_width, skip, is_line_start=True):
+    """WeasyPrint's ``split_text_box``, noting whether the line resumes a
+    text box (``skip``): only then may a line-start opening mark go half width."""
+    global _continuation
+    _continuation = bool(skip)
+    try:
+        return _original_split_text_box(context, box, available_width, skip,
+                                        is_line_start)
+    finally:
+        _continuation = False
+
+
+def _starts_half(text, style, max_width, is_line_start, minimum):
+    """Whether this line starts with an opening mark to set half width."""
+    if not (_continuation and is_line_start and not minimum and HALF_FAMILIES
+            and max_width is not None and max_width != float('inf')):
+        return False
+    return text.lstrip(ZWSP)[:1] in LINE_START_HALF and _half_family(style) is not None
+
+
 def split_first_line(text, style, context, max_width, justification_spacing,
                      is_line_start=True, minimum=False):
+    """``split_first_line`` with CLREQ punctuation compression at both ends
+    of the line (see :func:`_split_line`)."""
+    global _half_start
+    _half_start = _starts_half(text, style, max_width, is_line_start, minimum)
+    try:
+        result = _split_line(text, style, context, max_width,
+                             justification_spacing, is_line_start, minimum)
+    finally:
+        starts_half, _half_start = _half_start, False
+    if starts_half:
+        result[0].half_start = True  # set_text keeps it when the layout is remade
+    return result
+
+
+def _split_line(text, style, context, max_width, justification_spacing,
+                is_line_start=True, minimum=False):
     """``split_first_line`` that sets a line-final ，。、；： half width.
 
     When a line breaks after such a mark, its layout gets ``squeeze_end``
@@ -169,17 +234,23 @@ def split_first_line(text, style, context, max_width, justification_spacing,
     # Only worth a second layout when a squeezable mark is among the next
     # few characters (下” or 。 could then join this line).
     following = rest.replace(ZWSP, '')[:3]
-    if (max_width - width >= half - 0.01
-            and any(char in SQUEEZE_AT_END for char in following)):
+    room = max_width - width
+    if (room >= half - 0.01
+            and any(char in SQUEEZE_AT_END for char in following)
+            and _least_width_to_mark(following, font_size) - half <= room + 0.01):
         wider = _grid_metrics(style, _original_split(
             text, style, context, max_width + half, justification_spacing,
             is_line_start, minimum))
-        if (wider[2] is not None and wider[1] > length
+        # wider[2] is None when the rest of the paragraph fits: the line
+        # then ends it, which also saves a last line of one or two characters.
+        if (wider[1] > length
                 and _line_end_mark(wider[0].text) in SQUEEZE_AT_END
                 and wider[3] - half <= max_width + 0.01):
             result = wider
     result = _squeezed(text, result, half)
     layout, length, resume_index, width, height, baseline = result
+    if resume_index is None:
+        return result  # the paragraph's last line: set flush left, never stretched
     room = max_width - width
     # len(text) bounds the gap count: most lines are ruled out without counting
     if room > LOOSE * font_size * len(layout.text) / 2 and room / max(
@@ -194,7 +265,10 @@ def split_first_line(text, style, context, max_width, justification_spacing,
 # A justified line looser than this (extra space per gap, in em) first tries
 # to take the next word in by narrowing its ，、。；： (CLREQ allows it).
 LOOSE = 0.06
-SHRINKABLE = set('，、。；：')
+# CLREQ §3.8: a line is shortened by taking space out of its punctuation
+# first. Closing marks and ，、。；： have their blank on the right (the
+# advance narrows), opening marks on the left (the glyph also moves left).
+SHRINKABLE = set('，、。；：”’）》〉」』】〕〗') | LINE_START_HALF
 SHRINK_LIMIT = 0.25  # em taken off one mark at most
 
 
@@ -202,7 +276,8 @@ def _squeezed(text, result, half):
     """``result`` with a line-final mark set half width (unless it is the
     first of a pair, which is half width already)."""
     layout, length, resume_index, width, height, baseline = result
-    rest = text.encode()[resume_index:].decode(errors='ignore').lstrip(ZWSP)
+    rest = ('' if resume_index is None
+            else text.encode()[resume_index:].decode(errors='ignore').lstrip(ZWSP))
     mark = _line_end_mark(layout.text)
     if mark not in SQUEEZE_AT_END or (mark in PAIR_FIRST and rest[:1] in PAIR_SECOND):
         return result
@@ -214,10 +289,12 @@ def _shrinkable_offsets(line):
     """Byte offsets of the marks inside ``line`` that may be narrowed: not
     the last visible character and not the first of a pair."""
     offsets, position = [], 0
+    first = len(line) - len(line.lstrip(' ' + ZWSP))
     last = len(line.rstrip(' ' + ZWSP)) - 1
     for index, char in enumerate(line):
         following = line[index + 1:].lstrip(ZWSP)[:1]
-        if char in SHRINKABLE and index < last and following not in PAIR_SECOND:
+        if (char in SHRINKABLE and first < index < last
+                and following not in PAIR_SECOND):
             offsets.append(position)
         position += len(char.encode())
     return offsets
@@ -295,6 +372,7 @@ def add_word_spacing(context, box, justification_spacing, x_advance):
     old = getattr(box, 'pango_layout', None)
     squeeze = getattr(old, 'squeeze_end', 0)
     shrink = getattr(old, 'shrink_marks', None)
+    half_start = getattr(old, 'half_start', False)
     x_advance = _original_add_word_spacing(
         context, box, justification_spacing, x_advance)
     new = getattr(box, "pango_layout", None)
@@ -303,6 +381,8 @@ def add_word_spacing(context, box, justification_spacing, x_advance):
             box.pango_layout.squeeze_end = squeeze
         if shrink:
             box.pango_layout.shrink_marks = shrink
+        if half_start:  # applied when reactivate() sets the text again
+            box.pango_layout.half_start = True
     return x_advance
 
 
@@ -374,8 +454,10 @@ def register_half_faces(html):
 PAIR = None  # compiled on first use from PAIR_FIRST / PAIR_SECOND
 
 
+@functools.lru_cache(maxsize=4096)
 def pair_offsets(text):
-    """(start, end) UTF-8 byte offsets of each first mark of a pair."""
+    """(start, end) UTF-8 byte offsets of each first mark of a pair (a tuple:
+    cached, every line's text is set several times)."""
     global PAIR
     if PAIR is None:
         PAIR = re.compile('[' + re.escape(''.join(sorted(PAIR_FIRST))) + ']'
@@ -384,7 +466,15 @@ def pair_offsets(text):
     for match in PAIR.finditer(text):
         start = len(text[:match.start()].encode())
         offsets.append((start, start + len(match.group().encode())))
-    return offsets
+    return tuple(offsets)
+
+
+def _line_start_offsets(text):
+    """(start, end) UTF-8 byte offsets of the opening mark starting ``text``
+    (after any U+200B)."""
+    start = len(text) - len(text.lstrip(ZWSP))
+    start_byte = len(text[:start].encode())
+    return start_byte, start_byte + len(text[start].encode())
 
 
 def _half_family(style):
@@ -401,6 +491,8 @@ def set_text(self, text, justify=False):
     if not family:
         return
     offsets = pair_offsets(self.text)
+    if _half_start or getattr(self, 'half_start', False):
+        offsets += (_line_start_offsets(self.text),)
     if not offsets:
         return
     attr_list = pango.pango_layout_get_attributes(self.layout)
@@ -443,15 +535,20 @@ def _narrow_marks(layout, amount, offsets):
     pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
     line = pango.pango_layout_get_line_readonly(layout.layout, 0)
     step = amount * TO_UNITS
+    text = layout.text.encode()
     done = 0
     run = line.runs
     while run != ffi.NULL:
         glyph_item, run = run.data, run.next
         item, glyphs = glyph_item.item, glyph_item.glyphs
         for i in range(glyphs.num_glyphs):
-            if item.offset + glyphs.log_clusters[i] in offsets:
-                glyphs.glyphs[i].geometry.width -= (
-                    round((done + 1) * step) - round(done * step))
+            offset = item.offset + glyphs.log_clusters[i]
+            if offset in offsets:
+                cut = round((done + 1) * step) - round(done * step)
+                geometry = glyphs.glyphs[i].geometry
+                geometry.width -= cut
+                if text[offset:offset + 3].decode(errors='ignore')[:1] in LINE_START_HALF:
+                    geometry.x_offset -= cut  # blank on the left: the ink moves left
                 done += 1
 
 
@@ -480,6 +577,7 @@ def install():
     _inline.count_expandable_spaces = count_expandable_spaces
     _line_break.Layout.set_text = set_text
     _inline.split_first_line = split_first_line
+    _inline.split_text_box = split_text_box
     _inline.add_word_spacing = add_word_spacing
     _line_break.Layout.reactivate = reactivate
     return True
@@ -490,6 +588,7 @@ def uninstall():
     _inline.count_expandable_spaces = _original_count
     _line_break.Layout.set_text = _original_set_text
     _inline.split_first_line = _original_split
+    _inline.split_text_box = _original_split_text_box
     _inline.add_word_spacing = _original_add_word_spacing
     _line_break.Layout.reactivate = _original_reactivate
 

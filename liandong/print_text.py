@@ -6,6 +6,7 @@
 - ``print_approval``: 批准文号 with 〔〕 around the year, as GB/T 9704 writes 发文字号.
 - ``break_quotes``: the break opportunities CLREQ allows around “ ” that Pango's UAX #14 data
   forbids (it classes them as QU, glued on both sides).
+- ``print_tables``: table cells that break only between words, so columns hold their words.
 
 The functions work on HTML-escaped text and return markup.
 """
@@ -13,6 +14,7 @@ The functions work on HTML-escaped text and return markup.
 from __future__ import annotations
 
 import functools
+import html as html_module
 import re
 
 from markupsafe import Markup, escape
@@ -163,6 +165,94 @@ def print_approval(text: str) -> str:
 
 
 ZWSP = "\u200b"
+
+# Tables (templates/print/print.css): 14 pt text, 4 pt padding each side, the 156 mm measure.
+TABLE_MEASURE_PT = 156 * 72 / 25.4
+TABLE_FONT_PT = 14.0
+CELL_PADDING_PT = 8.0
+SHORT_CELL = 6  # a cell of at most this many characters (a name, a town) is never broken
+TABLE = re.compile(r"<table>.*?</table>", re.S)
+ROW = re.compile(r"<tr>(.*?)</tr>", re.S)
+CELL = re.compile(r"(<t[hd](?:\s[^>]*)?>)(.*?)(</t[hd]>)", re.S)
+TAG = re.compile(r"(<[^>]*>)")
+OPEN_BRACKET = "（(《〈“‘【〔"
+CLOSE_BRACKET = "）)》〉”’】〕"
+
+
+def cell_units(text: str) -> list[str]:
+    """``text`` cut where a table cell may break: between jieba's words, with a bracketed group
+    such as （人次） kept as one unit and punctuation kept with the word before it."""
+    units: list[str] = []
+    depth = 0
+    for word in _segmenter().cut(text, HMM=True):
+        last = units[-1][-1:] if units else ""
+        glued = bool(last) and not word.isspace() and not last.isspace() and (
+            depth > 0 or word[0] in NO_LINE_START or last in NO_LINE_END
+            or (word.isascii() and last.isascii())  # 96.7%, a Latin word
+            or (len(word) == 1 and last.isdigit()))  # 2025年, 7月
+        if glued:
+            units[-1] += word
+        else:
+            units.append(word)
+        depth += sum(word.count(c) for c in OPEN_BRACKET) - sum(word.count(c) for c in CLOSE_BRACKET)
+        depth = max(depth, 0)
+    return units
+
+
+def _glued_cell(inner: str, whole: bool) -> tuple[str, float]:
+    """A cell's HTML with its unbreakable units in ``<span class="nowrap">``, and the width in
+    points of its widest unit. ``whole``: a short cell is one unit."""
+    text = TAG.sub("", inner)
+    if not text.strip():
+        return inner, 0.0
+    if whole and len(text.strip()) <= SHORT_CELL and not any(c.isspace() for c in text.strip()):
+        return f'<span class="nowrap">{inner}</span>', text_width(text.strip()) * TABLE_FONT_PT
+    parts, widest = [], 0.0
+    for part in TAG.split(inner):
+        if not part or part.startswith("<"):
+            parts.append(part)
+            continue
+        plain = html_module.unescape(part)
+        units = []
+        for unit in cell_units(plain):
+            widest = max(widest, text_width(unit.strip()) * TABLE_FONT_PT)
+            units.append(f'<span class="nowrap">{escape(unit)}</span>' if len(unit) > 1 else str(escape(unit)))
+        # WeasyPrint sees no break opportunity between two inline boxes: U+200B offers one (it
+        # prints nothing and is not in the copied text)
+        parts.append(ZWSP.join(units))
+    return "".join(parts), widest
+
+
+def _glued_table(table: str) -> str:
+    """The table with breaks only between words (short cells whole), when the columns' widest
+    units still fit the measure side by side; else words only; else as it was."""
+    for whole in (True, False):
+        columns: dict[int, float] = {}
+        rows = []
+        for row in ROW.findall(table):
+            cells = []
+            for index, (open_tag, inner, close_tag) in enumerate(CELL.findall(row)):
+                glued, widest = _glued_cell(inner, whole)
+                columns[index] = max(columns.get(index, 0.0), widest)
+                cells.append(open_tag + glued + close_tag)
+            rows.append(cells)
+        if sum(width + CELL_PADDING_PT for width in columns.values()) <= TABLE_MEASURE_PT:
+            cells = iter(cell for row in rows for cell in row)
+            return CELL.sub(lambda match: next(cells), table)
+    return table
+
+
+def print_tables(html: str) -> str:
+    """Table cells that break only between words: WeasyPrint sizes columns from their cells'
+    narrowest width, which for Chinese is one character, so a 4-character name was cut 2/2 and a
+    town name left 道 on a line of its own. With each word unbreakable (jieba's dictionary, as for
+    titles) a column is at least as wide as its longest word, and a cell of up to six characters
+    stays whole."""
+    if "<table>" not in html:
+        return html
+    return TABLE.sub(lambda match: _glued_table(match.group()), html)
+
+
 CLOSING_MARKS = "，。、；：？！）》〉」』】〕”’"
 # before “‘ after an ideograph or a closing mark; after ”’ before an ideograph or an opening quote.
 # The optional </span> closes an inline element (<strong>) around the mark before.
@@ -190,4 +280,5 @@ def print_filters() -> dict:
         "print_item": print_item,
         "print_approval": print_approval,
         "break_quotes": lambda html: Markup(break_quotes(str(html))),
+        "print_tables": lambda html: Markup(print_tables(str(html))),
     }

@@ -187,3 +187,63 @@ def structure_elements(pdf: Path) -> list[tuple[str, tuple[int, int] | None]]:
 
     walk(reader.trailer["/Root"]["/StructTreeRoot"])
     return found
+
+
+@dataclass(frozen=True)
+class Glyph:
+    page: int
+    char: str
+    x0: float
+    advance: float
+    baseline: float
+    size: float
+
+
+def pdf_glyphs(pdf: Path) -> list[Glyph]:
+    """Every character drawn, with its origin and advance as the PDF positions it (pdfminer.six,
+    which reads TJ adjustments glyph by glyph where pdftotext only reports words)."""
+    from pdfminer.high_level import extract_pages
+    from pdfminer.layout import LAParams, LTChar
+
+    glyphs: list[Glyph] = []
+
+    def walk(item, page: int) -> None:
+        if isinstance(item, LTChar):
+            # x1 - x0: the advance on the page (item.adv leaves out the page's own scale, 0.75 in WeasyPrint)
+            # baseline = the origin's y (matrix[5]): the same for every font on a line, where the
+            # glyph boxes' bottoms differ from face to face
+            glyphs.append(Glyph(page, item.get_text(), item.x0, item.x1 - item.x0, round(item.matrix[5], 1),
+                                item.size))
+            return
+        for child in getattr(item, "__iter__", lambda: iter(()))():
+            walk(child, page)
+
+    for number, layout in enumerate(extract_pages(str(pdf), laparams=LAParams(all_texts=False)), start=1):
+        walk(layout, number)
+    return glyphs
+
+
+def ideograph(char: str) -> bool:
+    return "\u4e00" <= char <= "\u9fff"
+
+
+def line_stretches(pdf: Path, size: float = 16.0) -> list[tuple[float, str]]:
+    """(extra space per gap in em, text) for every body line (``size`` pt) of at least 6 ideograph
+    pairs: the median space between two adjacent ideographs beyond the glyph's advance, less the
+    document's natural spacing (the most common value: that of the unjustified last lines).
+    Measures liandong and any other typesetter (Typst) from the PDF alone."""
+    lines: dict[tuple[int, float], list[Glyph]] = {}
+    for glyph in pdf_glyphs(pdf):
+        if abs(glyph.size - size) < 0.5:
+            lines.setdefault((glyph.page, glyph.baseline), []).append(glyph)
+    measured = []
+    for glyphs in lines.values():
+        glyphs.sort(key=lambda g: g.x0)
+        gaps = [b.x0 - (a.x0 + a.advance) for a, b in zip(glyphs, glyphs[1:])
+                if ideograph(a.char) and ideograph(b.char) and b.x0 - a.x0 < 2 * size]
+        if len(gaps) >= 6:
+            measured.append((statistics.median(gaps), "".join(g.char for g in glyphs)))
+    if not measured:
+        return []
+    natural = statistics.mode(round(gap, 2) for gap, _ in measured)
+    return sorted(((max(0.0, gap - natural) / size, text) for gap, text in measured), reverse=True)

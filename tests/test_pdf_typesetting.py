@@ -16,15 +16,20 @@ import pytest
 from pypdf import PdfReader
 
 from liandong.build import build
-from liandong.print_text import break_candidates, word_boundaries
+from liandong.print_text import break_candidates, cell_units, print_tables, word_boundaries
 
 from conftest import copy_site, run_cli
-from pdfcheck import (colour_operators, pdf_fonts, pdf_lines, pdf_text, squeeze, structure_elements,
-                      structure_types)
+from pdfcheck import (colour_operators, line_stretches, pdf_fonts, pdf_glyphs, pdf_lines, pdf_text, squeeze,
+                      structure_elements, structure_types)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "defects.md"
+LOOSE_FIXTURE = Path(__file__).parent / "fixtures" / "loose_lines.md"  # paragraphs of the generated archive
+TABLE_FIXTURE = Path(__file__).parent / "fixtures" / "table_words.md"
 DEFECTS_PDF = "2025/14/liandong-2025-14.pdf"
 ALONE_PDF = "2025/15/liandong-2025-15.pdf"
+LOOSE_PDF = "2025/16/liandong-2025-16.pdf"
+TABLE_PDF = "2025/17/liandong-2025-17.pdf"
+HEADING_PDFS = {free: f"2025/{issue}/liandong-2025-{issue}.pdf" for free, issue in ((3, 18), (2, 19))}
 PT_PER_MM = 72 / 25.4
 LEFT_EDGE = 28 * PT_PER_MM  # odd pages; even pages are mirrored
 TEXT_WIDTH = 156 * PT_PER_MM
@@ -40,11 +45,25 @@ def colophon_alone_issue(lines: int = 30) -> str:
             + "\n\n".join([ONE_LINE] * lines) + "\n")
 
 
+def heading_issue(number: int, lines: int) -> str:
+    """An issue whose first page has ``lines`` one-line paragraphs, then a 一、 heading and a long
+    paragraph: 8 leave 3 lines for the heading, 9 leave 2 (tests/test_pdf_typesetting measures it)."""
+    text = "各联络站结合实际开展主题活动，上半年共组织代表进站活动186场次，接待群众2100余人次，" * 4
+    return (f"---\nissue: {number}\ntotal: {727 + number}\ndate: 2025-09-{number - 3:02d}\narticles:\n"
+            "  - county: 长沙市望城区\n    contributor: 长沙市望城区人大常委会\n---\n\n"
+            "# 长沙市望城区：代表联络站建设情况\n\n" + "\n\n".join([ONE_LINE] * lines)
+            + "\n\n## 一、聚焦阵地建设，夯实履职基础\n\n" + text + "\n")
+
+
 @pytest.fixture(scope="module")
 def fixture_site(tmp_path_factory) -> Path:
     site = copy_site(tmp_path_factory.mktemp("typesetting") / "site")
     shutil.copy(FIXTURE, site / "content/2025/14.md")
     (site / "content/2025/15.md").write_text(colophon_alone_issue(), encoding="utf-8")
+    shutil.copy(LOOSE_FIXTURE, site / "content/2025/16.md")
+    shutil.copy(TABLE_FIXTURE, site / "content/2025/17.md")
+    (site / "content/2025/18.md").write_text(heading_issue(18, 8), encoding="utf-8")
+    (site / "content/2025/19.md").write_text(heading_issue(19, 9), encoding="utf-8")
     build(site, search=False)
     return site / "build"
 
@@ -192,6 +211,50 @@ def test_lines_ending_in_a_comma_are_squeezed_flush_and_others_end_at_the_edge(d
     assert squeezed >= 3
 
 
+@pytest.mark.parametrize("name", [LOOSE_PDF, DEFECTS_PDF, "2025/12/liandong-2025-12.pdf"])
+def test_no_justified_line_stretches_more_than_0_08_em(fixture_site, name):
+    """loose_lines.md holds the archive's paragraphs whose lines stretched 0.105, 0.087 and 0.081 em: a
+    quotation the next line could not give up, and a paragraph that left 动”。 or 站。 alone."""
+    stretches = line_stretches(fixture_site / name)
+    assert len(stretches) >= 10
+    assert stretches[0][0] <= 0.08, stretches[:3]
+
+
+def test_a_paragraph_ends_on_its_line_rather_than_stretching_the_one_before(fixture_site):
+    lines = [line.text for page in pdf_lines(fixture_site / LOOSE_PDF) for line in page]
+    assert not [line for line in lines if line in ("动”。", "站。")], lines
+    assert any(line.endswith("推动代表履职从“被动”走向“主动”。") for line in lines)
+    assert any(line.endswith("建成19个网上代表联络站。") for line in lines)
+
+
+def test_line_start_opening_marks_are_half_width_and_copy_as_written(fixture_site):
+    """CLREQ: an opening mark that starts a continuation line is set half width (its blank left
+    half removed), so its ink starts at the text block's edge; a paragraph's first line keeps the
+    full-width mark after the indent. The text reads back as written."""
+    pdf = fixture_site / LOOSE_PDF
+    glyphs = pdf_glyphs(pdf)
+    starts = {}  # first glyph of every 16 pt line
+    for glyph in glyphs:
+        if abs(glyph.size - 16) < 0.5 and (glyph.page, glyph.baseline) not in starts:
+            starts[(glyph.page, glyph.baseline)] = glyph
+    half = full = 0
+    for (page, _), glyph in starts.items():
+        if glyph.char not in "“（《":
+            continue
+        left, _right = text_block_edges(page)
+        if abs(glyph.x0 - left) < 1:  # a continuation line
+            assert glyph.advance == pytest.approx(8, abs=0.3), glyph
+            half += 1
+        elif abs(glyph.x0 - (left + 32)) < 1:  # a paragraph's first line, after the 2 em indent
+            assert glyph.advance == pytest.approx(16, abs=0.3), glyph
+            full += 1
+    assert half >= 1 and full >= 1, (half, full)
+    text = squeeze(pdf_text(pdf))
+    for paragraph in re.split(r"\n\s*\n", LOOSE_FIXTURE.read_text(encoding="utf-8").split("---")[2]):
+        if paragraph.strip() and not paragraph.startswith("#"):
+            assert squeeze(paragraph) in text
+
+
 def test_copied_text_has_no_spaces_or_invisible_characters_inside_lines(defects_pdf, fixture_site):
     for pdf in (defects_pdf, fixture_site / "2025/12/liandong-2025-12.pdf"):
         text = pdf_text(pdf)
@@ -262,6 +325,37 @@ def test_table_fits_the_measure_with_a_bold_header_and_every_cell(defects_pdf):
     assert not synthetic_bold
 
 
+@pytest.mark.parametrize("cell", ["欧阳建国", "司马红梅", "诸葛明亮", "上官秀英", "龙阳街道", "太子庙镇", "罐头嘴镇",
+                                  "岩汪湖镇", "县住建局", "县农业农村局", "正在办理", "代表姓名", "所在单位"])
+def test_table_cells_never_split_a_short_word(fixture_site, cell):
+    """A column is at least as wide as its longest word: a name or a town is never cut 2/2."""
+    pdf = fixture_site / TABLE_PDF
+    assert any(cell in line.text for page in pdf_lines(pdf) for line in page), cell
+
+
+def test_table_with_a_long_column_fits_the_measure_with_the_header_in_the_heading_face(fixture_site):
+    pdf = fixture_site / TABLE_PDF
+    text = squeeze(pdf_text(pdf))
+    for words in ["关于加快老旧小区改造、完善配套设施的建议", "关于扶持特色水产养殖、拓宽销售渠道的建议"]:
+        # wrapped inside its cell: pdftotext reads the row across, so the cell's characters come in order
+        assert re.search(".*?".join(map(re.escape, words)), text), words
+    for number, lines in enumerate(pdf_lines(pdf), start=1):
+        left, right = text_block_edges(number)
+        for line in lines:
+            assert left - 1 <= line.x_min and line.x_max <= right + 8.5, (number, line.text)
+    headers = "".join(v for k, v in fonts_drawing(pdf, 0).items() if "Hei" in k)
+    assert "代表姓名" in squeeze(headers) and "办理情况" in squeeze(headers)
+
+
+def test_table_words_are_glued_only_while_they_fit_the_measure_side_by_side():
+    cell = "<td>长沙市望城区人大常委会代表工作委员会</td>"
+    narrow = f"<table><tbody><tr>{cell * 2}</tr></tbody></table>"
+    assert 'class="nowrap">人大常委会<' in print_tables(narrow)
+    assert cell_units("接待群众（人次）") == ["接待", "群众", "（人次）"]
+    wide = f"<table><tbody><tr>{cell * 12}</tr></tbody></table>"  # 12 columns of 5-character words
+    assert print_tables(wide) == wide
+
+
 # 9. Grid -------------------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("name", [DEFECTS_PDF, "2025/12/liandong-2025-12.pdf", "2024/36/liandong-2024-36.pdf"])
@@ -275,6 +369,38 @@ def test_body_lines_keep_the_22_line_grid_on_every_page(fixture_site, name):
     assert len({number for number, _ in offsets}) >= 2
     reference = statistics.median(offset for _, offset in offsets)
     assert all(abs(offset - reference) <= 1 for _, offset in offsets), offsets
+
+
+# Keeping a heading with its text -------------------------------------------------------------------
+
+def free_lines_at_foot(lines) -> float:
+    """Body lines that would still fit under the last line of a page."""
+    last = max((line for line in lines if "—" not in line.text), key=lambda line: line.y_max)
+    return (TOP + 225 * PT_PER_MM - (last.y_min - 6.5 + PITCH)) / PITCH
+
+
+@pytest.mark.parametrize("free", sorted(HEADING_PDFS))
+def test_a_heading_moves_to_the_next_page_only_when_fewer_than_two_lines_would_follow_it(fixture_site, free):
+    """Widows and orphans 2: a heading stays at the foot of a page when two lines of its text fit
+    under it (3 free lines), and moves only when they do not (2 free lines: it would be left with one)."""
+    pages = pdf_lines(fixture_site / HEADING_PDFS[free])
+    first = [line.text for line in pages[0]]
+    if free == 3:
+        start = next(i for i, text in enumerate(first) if text.startswith("一、"))
+        assert len([text for text in first[start + 1:] if "—" not in text]) == 2, first
+    else:
+        assert not any(text.startswith("一、") for text in first)
+        assert pages[1][0].text.startswith("一、")
+        assert free_lines_at_foot(pages[0]) == pytest.approx(2, abs=0.1)
+
+
+@pytest.mark.parametrize("name", [DEFECTS_PDF, LOOSE_PDF, "2025/12/liandong-2025-12.pdf",
+                                  "2025/13/liandong-2025-13.pdf", "2024/36/liandong-2024-36.pdf"])
+def test_no_page_leaves_three_free_lines_before_a_heading_on_the_next(fixture_site, name):
+    pages = pdf_lines(fixture_site / name)
+    for number, (page, following) in enumerate(zip(pages, pages[1:]), start=1):
+        if following and re.match(r"[一二三四五六七八九十]+、", following[0].text):
+            assert free_lines_at_foot(page) < 2.9, (name, number, following[0].text)
 
 
 # 11. Archival and accessible variants --------------------------------------------------------------
