@@ -61,9 +61,9 @@ def input_stamp(site_dir: Path, options: str) -> str:
         for folder in [fonts, *(fonts.iterdir() if fonts.is_dir() else [])]:
             if folder.is_dir():
                 entries.append(f"{folder}\0{folder.stat().st_mtime_ns}")
-    from liandong.templates import THEME_DIR  # the default theme is an input too (site templates override it)
+    from liandong import theme_lookup  # the default theme is an input too (site templates override it)
 
-    for root in (site_dir / "site.yaml", site_dir / "content", site_dir / "templates", THEME_DIR):
+    for root in (site_dir / "site.yaml", site_dir / "content", site_dir / "templates", theme_lookup.THEME_DIR):
         paths = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in paths:
             try:

@@ -1,134 +1,175 @@
-"""``liandong build``: the pipeline read top to bottom.
+"""The build after the no-op check: plan every output, find what changed, publish it in phases.
 
-load_config → load_archive → check fonts → plan → find what changed → render pages and PDFs into
-a staging copy → swap it in. Unchanged outputs are neither rendered nor written; a build where
-nothing changed touches nothing at all.
+load_config → load_archive → check fonts → plan → keys of every output → what changed → publish
+(liandong.publish): the pages and issue PDFs first, then the yearly volumes and the search index.
+Unchanged outputs are neither rendered nor written. liandong.build calls :func:`rebuild` only when
+the input stamp says something changed; this module imports every stage, so a no-op build does not.
 """
 
 from __future__ import annotations
 
-import os
-from concurrent.futures import Executor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Callable, Protocol
 
-from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
+from liandong.build import BuildReport, Options, Progress
+from liandong.cache import BuildCache, Stamp, input_stamp
 from liandong.cluster import pdf_executor
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
-from liandong.interrupt import stop_pool
 from liandong.model import Archive
 from liandong.printing import font_check_key, font_css, font_problems, plan_prints, printable, site_font_check_key
+from liandong.publish import HTML, LATE, PAGES, PRINTS, Batch, Publisher, is_late, live_after
 from liandong.reader import load_archive
 from liandong.routes import Page, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
 from liandong.templates import make_env, render_page, static_files, theme_files
-from liandong.writer import MARKER, output_lock, remove_file, staging, write_file
+from liandong.writer import MARKER
 
 
-class Progress(Protocol):
-    """Told how far a build is; the CLI shows it on a terminal (see liandong.progress)."""
+@dataclass
+class FirstPhase:
+    """The outputs of the first phase (pages, static and media files, issue PDFs) and their keys."""
 
-    def start(self, total: int) -> None: ...
-    def step(self, label: str) -> None: ...
-    def finish(self) -> None: ...
-
-
-class _Silent:
-    def start(self, total: int) -> None: pass
-    def step(self, label: str) -> None: pass
-    def finish(self) -> None: pass
+    pages: list[Page]
+    files: dict[str, bytes | Path]
+    prints: list[Page]
+    keys: dict[str, str]
 
 
-@dataclass(frozen=True)
-class BuildReport:
-    out_dir: Path
-    issues: int
-    pages: int
-    pdfs: int
-    written: tuple[str, ...]  # outputs rendered and written by this build
-    removed: tuple[str, ...]  # outputs of the previous build that no longer exist
-    warnings: tuple[Problem, ...]
+def rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, options: Options,
+            progress: Progress) -> BuildReport:
+    """Build what changed since the last build into ``out_dir``, in phases (liandong.publish).
 
-
-def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_variant: str | None = None,
-          search: bool = True, workers: int | None = None, executor: Executor | None = None,
-          progress: Progress | None = None, drafts: bool = False,
-          on_wait: Callable[[str], None] | None = None, scheduler: str | None = None) -> BuildReport:
-    """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
-
-    PDFs render on ``executor`` if given, else on the Dask cluster of ``scheduler`` (or site.yaml's
-    render.scheduler, see liandong.cluster), else on ``workers`` processes (default: all cores).
-    ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
-    ``drafts=True`` includes the issues marked ``draft: true`` (the preview; their page says 草稿);
-    a published build never shows or counts them.
-    Builds into one folder run one at a time; ``on_wait`` hears it when this one has to wait.
+    Called with the output folder's lock held, once the input stamp (``inputs``) has shown that
+    something changed. The stamp is saved only when the last phase is live and the inputs did not
+    change meanwhile, so a build that did not finish is never taken for a complete one.
     """
-    out_dir = out_dir or site_dir / "build"
-    check_out_dir(site_dir, out_dir)
-    progress = progress or _Silent()
-    cache_file = cache_path(site_dir, out_dir)
-    with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait):
-        return _locked_build(site_dir, out_dir, cache_file, pdf, pdf_variant, search, workers, executor, progress,
-                             drafts, scheduler)
-
-
-def _locked_build(site_dir: Path, out_dir: Path, cache_file: Path, pdf: bool, pdf_variant: str | None,
-                  search: bool, workers: int | None, executor: Executor | None, progress: Progress,
-                  drafts: bool, scheduler: str | None) -> BuildReport:
-    inputs = input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}")
-    last = Stamp.load(cache_file)
-    if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
-        return BuildReport(out_dir, last.issues, last.pages, last.pdfs, (), (), last.warnings)
     Stamp.clear(cache_file)
-    config = with_variant(load_config(site_dir), pdf_variant)
+    config = with_variant(load_config(site_dir), options.pdf_variant)
     cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
     county_names = dict(cache.county_names)
-    archive, problems = load_archive(config, cache.issues, county_names, drafts=drafts)
+    archive, problems = load_archive(config, cache.issues, county_names, drafts=options.drafts)
     raise_if_errors(problems)
     cache_notes = list(cache.warnings)  # about this build's cache only: not repeated by a no-op build
-    kept = {} if pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
-    pages = plan(archive, config, pdf=pdf, kept_pdfs=set(kept))
-    web_print = template_fingerprints(config)
-    keys = {page.dest: page_key(web_print[0], page) for page in pages}
-    statics = static_files(config)
-    keys.update({dest: content_digest(data) for dest, data in statics.items()})
-    media = media_files(archive, config)
-    keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
-    search_keys, search_files = search_outputs(archive, config) if search else ({}, {})
-    keys.update(search_keys)
-    if not search:
-        keys.update(kept_outputs(cache, out_dir, lambda dest: dest.startswith(f"{SEARCH_DIR}/")))
-    keys.update(kept)
-    prints, css, fonts_checked = [], "", set()
-    if pdf:
+    kept = {} if options.pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
+    css, fonts_checked = "", set()
+    if options.pdf:
         css, fonts_checked, font_warnings = checked_fonts(archive, config, cache.fonts_checked)
         problems += font_warnings
-        prints = plan_prints(archive, config)
-        keys.update({p.dest: page_key(web_print[1] + css + str(config.pdf.variant), p)
-                     + media_key(p, config) for p in prints})
-    todo, stale = set(cache.outdated(keys, out_dir)), cache.stale(keys)
-    fresh = BuildCache({i.digest: i for i in archive.issues}, keys, fonts_checked, county_names)
-    with pdf_executor(executor, scheduler, config) as executor:
-        if todo or stale:
-            # Everything, the yearly volumes included, goes into one staging folder swapped in once:
-            # build/ is never half new (an issue's page new and its volume old).
-            files = {**statics, **media, **search_files}
-            write_outputs(config, out_dir, [p for p in pages if p.dest in todo], {d: files[d] for d in files if d in todo},
-                          [p for p in prints if p.dest in todo], css, stale, workers, executor, progress)
+    web_print = template_fingerprints(config)
+    first = plan_first_phase(archive, config, web_print, css, kept)
+    env = make_env(config)
+    issues = {issue.digest: issue for issue in archive.issues}
+    live = {dest: key for dest, key in cache.outputs.items()}  # what build/ holds, by key
+    written: list[str] = []
+    removed: list[str] = []
+    publisher, saved = None, None
     try:
-        if fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
-                or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
-            cache_notes += fresh.save(cache_file)
-        if inputs == input_stamp(site_dir, f"pdf={pdf} search={search} variant={pdf_variant} drafts={drafts}"):
-            Stamp(inputs, len(archive.issues), len(pages), len(prints), tuple(problems)).save(cache_file)
+        with pdf_executor(options.executor, options.scheduler, config) as executor:
+            publisher = Publisher(config, out_dir, lambda page: render_page(env, page, config),
+                                  workers=options.workers, executor=executor, progress=progress,
+                                  on_live=options.on_live)
+            batches = first_batches(first, cache, out_dir, env, config, css, options.html_first)
+            for index, batch in enumerate(batches):
+                publisher.publish(batch, following=tuple(b.name for b in batches[index + 1:] if b))
+                note_published(batch, written, removed)
+            live = {**{d: k for d, k in live.items() if is_late(d)}, **first.keys}
+            if publisher.live:  # the next build starts from what is live now, if this one stops here
+                saved = BuildCache(issues, live, fonts_checked, county_names)
+                cache_notes += saved.save(cache_file)
+            late_keys, late = plan_late_phase(archive, config, web_print, css, kept, options, live, out_dir, env)
+            publisher.publish(late)
+            note_published(late, written, removed)
+            live = {**first.keys, **late_keys}
+        publisher.finished = True
+        if saved is None or live != saved.outputs:
+            fresh = BuildCache(issues, live, fonts_checked, county_names)
+            if saved is not None or fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
+                    or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
+                cache_notes += fresh.save(cache_file)
+        pdfs = len(first.prints) + (sum(dest.endswith(".pdf") for dest in late_keys) if css else 0)
+        if inputs == input_stamp(site_dir, options.stamp_options()):
+            Stamp(inputs, len(archive.issues), len(first.pages), pdfs, tuple(problems)).save(cache_file)
     except KeyboardInterrupt as interrupt:
-        interrupt.output_replaced = bool(todo or stale)  # the new output is in place; only the cache lags
+        interrupt.live = live_after(publisher)  # which complete tree build/ now is: the CLI says so
+        interrupt.output_replaced = interrupt.live != "old"
         raise
-    return BuildReport(out_dir, len(archive.issues), len(pages), len(prints), tuple(sorted(todo)), tuple(stale),
-                       tuple(cache_notes + problems))
+    return BuildReport(out_dir, len(archive.issues), len(first.pages), pdfs, tuple(sorted(written)),
+                       tuple(sorted(removed)), tuple(cache_notes + problems))
+
+
+def note_published(batch: Batch, written: list[str], removed: list[str]) -> None:
+    written += [page.dest for page in batch.pages] + list(batch.files) + [page.dest for page, _ in batch.prints]
+    removed += batch.stale
+
+
+def plan_first_phase(archive: Archive, config: SiteConfig, web_print: tuple[str, str], css: str,
+                     kept: dict[str, str]) -> FirstPhase:
+    """Every page, static and media file and issue PDF of the archive, with the key each is made from.
+
+    PDFs are planned only when this build makes them (``css`` is then the font CSS); ``kept`` holds
+    the PDFs a build without PDFs keeps from an earlier one, volumes included (their links stay)."""
+    pages = plan(archive, config, pdf=bool(css), kept_pdfs=set(kept))
+    keys = {page.dest: page_key(web_print[0], page) for page in pages}
+    files: dict[str, bytes | Path] = {**static_files(config)}
+    keys.update({dest: content_digest(data) for dest, data in files.items()})
+    media = media_files(archive, config)
+    files.update(media)
+    keys.update({dest: file_fingerprint(path) for dest, path in media.items()})
+    keys.update({dest: key for dest, key in kept.items() if not is_late(dest)})
+    prints = [p for p in plan_prints(archive, config) if not is_late(p.dest)] if css else []
+    keys.update({p.dest: print_key(web_print[1], css, p, config) for p in prints})
+    return FirstPhase(pages, files, prints, keys)
+
+
+def print_key(fingerprint: str, css: str, page: Page, config: SiteConfig) -> str:
+    return page_key(fingerprint + css + str(config.pdf.variant), page) + media_key(page, config)
+
+
+def first_batches(first: FirstPhase, cache: BuildCache, out_dir: Path, env, config: SiteConfig, css: str,
+                  html_first: bool) -> list[Batch]:
+    """What the first phase writes: the outputs whose key changed or that are missing, and the
+    previous build's outputs (but volumes and search files) that the archive no longer has. One
+    batch, or with ``html_first`` two: the web outputs, then the issue PDFs."""
+    todo = set(cache.outdated(first.keys, out_dir))
+    stale = [dest for dest in cache.stale(first.keys) if not is_late(dest)]
+    pages = [page for page in first.pages if page.dest in todo]
+    files = {dest: data for dest, data in first.files.items() if dest in todo}
+    prints = [(page, print_html(env, page, config, css)) for page in first.prints if page.dest in todo]
+    if not html_first:
+        return [Batch(PAGES, pages, files, prints, stale)]
+    return [Batch(HTML, pages, files, [], [d for d in stale if not d.endswith(".pdf")]),
+            Batch(PRINTS, [], {}, prints, [d for d in stale if d.endswith(".pdf")])]
+
+
+def plan_late_phase(archive: Archive, config: SiteConfig, web_print: tuple[str, str], css: str,
+                    kept: dict[str, str], options: Options, live: dict[str, str], out_dir: Path,
+                    env) -> tuple[dict[str, str], Batch]:
+    """The yearly volumes and the search index: their keys, and the batch of those out of date.
+
+    Planned only once the first phase is live: the search index may have to be remade (Pagefind),
+    and a volume is made from the year's issues."""
+    keys: dict[str, str] = {dest: key for dest, key in kept.items() if is_late(dest)}
+    files: dict[str, bytes | Path] = {}
+    if options.search:
+        search_keys, files = search_outputs(archive, config)
+        keys.update(search_keys)
+    else:
+        keys.update({dest: key for dest, key in live.items()
+                     if dest.startswith(f"{SEARCH_DIR}/") and (out_dir / dest).is_file()})
+    volumes = [p for p in plan_prints(archive, config) if is_late(p.dest)] if css else []
+    keys.update({p.dest: print_key(web_print[1], css, p, config) for p in volumes})
+    todo = {dest for dest, key in keys.items() if live.get(dest) != key or not (out_dir / dest).is_file()}
+    stale = sorted(dest for dest in live if is_late(dest) and dest not in keys)
+    return keys, Batch(LATE, [], {dest: data for dest, data in files.items() if dest in todo},
+                       [(p, print_html(env, p, config, css)) for p in volumes if p.dest in todo], stale)
+
+
+def print_html(env, page: Page, config: SiteConfig, css: str) -> str:
+    """The HTML WeasyPrint lays out for a print page (links made fit for paper, fonts in ``css``)."""
+    return render_page(env, printable(page, config), config, print_context(config, css))
+
 
 
 def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
@@ -141,90 +182,6 @@ def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
     """
     keep = wanted if callable(wanted) else wanted.__contains__
     return {dest: key for dest, key in cache.outputs.items() if keep(dest) and (out_dir / dest).is_file()}
-
-
-def check_out_dir(site_dir: Path, out_dir: Path) -> None:
-    """Refuse an output folder whose replacement would destroy the sources or the user's files.
-
-    A build replaces its output folder whole; the writer already refuses a non-empty folder that
-    liandong did not make, and this names the dangerous places outright: the site folder or any
-    folder holding it, the filesystem root, the home folder, and folders the build reads from.
-    """
-    out, site = out_dir.resolve(), site_dir.resolve()
-    where = Location(out_dir)
-    if out == Path(out.anchor):
-        reason = "是根目录"
-    elif out == Path.home().resolve():
-        reason = "是主目录"
-    elif out == site:
-        reason = "就是站点目录本身"
-    elif out in site.parents:
-        reason = "包含站点目录（是它的上级目录）"
-    elif any(folder == out or folder in out.parents for folder in (site / "content", site / "templates")):
-        reason = "位于站点的源文件目录（content/ 或 templates/）中"
-    elif out == site / ".liandong-cache":  # serve builds into a folder inside it, which is fine
-        reason = "是 liandong 的缓存目录"
-    else:
-        return
-    raise LiandongError(Problem(where, f"不能用作输出目录：它{reason}，构建会整体替换输出目录；"
-                                       "请指定一个新的空目录，如站点下的 build/"))
-
-
-def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics: dict[str, bytes | Path],
-                  prints: list[Page], css: str, stale: list[str], workers: int | None,
-                  executor: Executor | None, progress: Progress) -> None:
-    """Render what is out of date into a staging copy of out_dir and swap it in."""
-    env = make_env(config)
-    print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css))) for page in prints]
-    with staging(out_dir, reuse=True) as stage:
-        progress.start(len(pages) + len(statics) + len(print_html))
-        for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
-            write_file(stage, page.dest, render_page(env, page, config))
-            progress.step(page.dest)
-        for dest, data in statics.items():
-            write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
-            progress.step(dest)
-        render_pdfs(print_html, config, stage, workers, executor, progress)
-        for dest in stale:
-            remove_file(stage, dest)
-        progress.finish()
-
-
-def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, workers: int | None,
-                executor: Executor | None, progress: Progress) -> None:
-    """Render PDFs on an executor (a process pool unless one is given, or -j 1), writing each as it
-    arrives; results are written by path, so the order of completion does not matter."""
-    from liandong import pdf
-
-    if not jobs:
-        return
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    if executor is None and workers <= 1:
-        for page, html in jobs:
-            progress.step(page.context["title"])
-            write_file(stage, page.dest, pdf.render_job(html, str(config.site_dir), config.pdf.variant,
-                                                        page.context["source"]))
-        return
-    own = executor is None
-    executor = executor or pdf.process_pool(workers)
-    futures: dict = {}
-    try:
-        futures = {executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
-                                   page.context["source"]): page for page, html in jobs}
-        for future in as_completed(futures):
-            page = futures.pop(future)  # let each PDF's bytes go once written: a thousand add up to a GB
-            write_file(stage, page.dest, future.result())
-            progress.step(page.context["title"])
-            del future
-    except BaseException:
-        for future in futures:
-            future.cancel()
-        if own:
-            stop_pool(executor)  # Ctrl-C or a failed PDF: do not wait for a long volume to finish
-        raise
-    finally:
-        if own:
-            executor.shutdown(wait=True, cancel_futures=True)
 
 
 def print_context(config: SiteConfig, css: str) -> dict[str, str]:

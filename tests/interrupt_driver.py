@@ -14,7 +14,7 @@ import os
 import signal
 import sys
 
-from liandong import build, cache, writer
+from liandong import cache, publish, writer
 
 SIGNAL_AT = int(os.environ.get("LIANDONG_SIGNAL_AT", "0"))
 SIGNAL = getattr(signal, os.environ.get("LIANDONG_SIGNAL", "SIGINT"))
@@ -42,8 +42,8 @@ writer.os.__dict__.update(os.__dict__)
 writer.os.link = counted(os.link)
 writer.os.replace = counted(os.replace)
 writer.os.rename = counted(os.rename)
-build.write_file = counted(writer.write_file)
-build.remove_file = counted(writer.remove_file)
+publish.write_file = counted(writer.write_file)
+publish.remove_file = counted(writer.remove_file)
 writer.exchange = counted(writer.exchange)
 cache.BuildCache.save = counted(cache.BuildCache.save)
 cache.Stamp.save = counted(cache.Stamp.save)
