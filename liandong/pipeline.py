@@ -12,14 +12,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from liandong.build import BuildReport, Options, Progress
-from liandong.cache import BuildCache, Stamp, input_stamp
+from liandong.cache import BuildCache, Stamp, input_stamp, mark_pending
 from liandong.cluster import pdf_executor
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
 from liandong.model import Archive
 from liandong.printing import font_check_key, font_css, font_problems, plan_prints, printable, site_font_check_key
-from liandong.publish import HTML, LATE, PAGES, PRINTS, Batch, Publisher, is_late, live_after
+from liandong.publish import HTML, LATE, PAGES, PRINTS, Batch, PdfWorkers, Publisher, is_late, live_after
 from liandong.reader import load_archive
 from liandong.routes import Page, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
@@ -43,65 +43,101 @@ def rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, option
 
     Called with the output folder's lock held, once the input stamp (``inputs``) has shown that
     something changed. The stamp is saved only when the last phase is live and the inputs did not
-    change meanwhile, so a build that did not finish is never taken for a complete one.
+    change meanwhile, so a build that did not finish is never taken for a complete one. What is
+    live when Ctrl-C stops it is set on the KeyboardInterrupt (``live``) for the CLI to say.
     """
     Stamp.clear(cache_file)
     config = with_variant(load_config(site_dir), options.pdf_variant)
-    cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
-    county_names = dict(cache.county_names)
-    archive, problems = load_archive(config, cache.issues, county_names, drafts=options.drafts)
-    raise_if_errors(problems)
-    cache_notes = list(cache.warnings)  # about this build's cache only: not repeated by a no-op build
-    kept = {} if options.pdf else kept_outputs(cache, out_dir, set(pdf_paths(archive, config)))
-    css, fonts_checked = "", set()
-    if options.pdf:
-        css, fonts_checked, font_warnings = checked_fonts(archive, config, cache.fonts_checked)
-        problems += font_warnings
-    web_print = template_fingerprints(config)
-    first = plan_first_phase(archive, config, web_print, css, kept)
-    env = make_env(config)
-    issues = {issue.digest: issue for issue in archive.issues}
-    live = {dest: key for dest, key in cache.outputs.items()}  # what build/ holds, by key
-    written: list[str] = []
-    removed: list[str] = []
-    publisher, saved = None, None
+    run = None
     try:
-        with pdf_executor(options.executor, options.scheduler, config) as executor:
-            publisher = Publisher(config, out_dir, lambda page: render_page(env, page, config),
-                                  workers=options.workers, executor=executor, progress=progress,
-                                  on_live=options.on_live)
-            batches = first_batches(first, cache, out_dir, env, config, css, options.html_first)
-            for index, batch in enumerate(batches):
-                publisher.publish(batch, following=tuple(b.name for b in batches[index + 1:] if b))
-                note_published(batch, written, removed)
-            live = {**{d: k for d, k in live.items() if is_late(d)}, **first.keys}
-            if publisher.live:  # the next build starts from what is live now, if this one stops here
-                saved = BuildCache(issues, live, fonts_checked, county_names)
-                cache_notes += saved.save(cache_file)
-            late_keys, late = plan_late_phase(archive, config, web_print, css, kept, options, live, out_dir, env)
-            publisher.publish(late)
-            note_published(late, written, removed)
-            live = {**first.keys, **late_keys}
-        publisher.finished = True
-        if saved is None or live != saved.outputs:
-            fresh = BuildCache(issues, live, fonts_checked, county_names)
-            if saved is not None or fresh.outputs != cache.outputs or fresh.issues.keys() != cache.issues.keys() \
-                    or fresh.fonts_checked != cache.fonts_checked or fresh.county_names.keys() != cache.county_names.keys():
-                cache_notes += fresh.save(cache_file)
-        pdfs = len(first.prints) + (sum(dest.endswith(".pdf") for dest in late_keys) if css else 0)
-        if inputs == input_stamp(site_dir, options.stamp_options()):
-            Stamp(inputs, len(archive.issues), len(first.pages), pdfs, tuple(problems)).save(cache_file)
+        with pdf_executor(options.executor, options.scheduler, config) as executor, \
+                PdfWorkers(executor, options.workers) as workers:
+            if options.pdf:  # a source changed, most often an issue: its PDF worker starts WeasyPrint meanwhile
+                workers.warm_up()
+            cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
+            county_names = dict(cache.county_names)
+            archive, problems = load_archive(config, cache.issues, county_names, drafts=options.drafts)
+            raise_if_errors(problems)
+            run = Run(config, out_dir, cache_file, cache, archive, county_names, options)
+            run.publish(workers, problems, progress)
+        return run.finish(inputs if inputs == input_stamp(site_dir, options.stamp_options()) else None)
     except KeyboardInterrupt as interrupt:
-        interrupt.live = live_after(publisher)  # which complete tree build/ now is: the CLI says so
+        interrupt.live = live_after(run.publisher if run else None)  # which complete tree build/ is: the CLI says so
         interrupt.output_replaced = interrupt.live != "old"
         raise
-    return BuildReport(out_dir, len(archive.issues), len(first.pages), pdfs, tuple(sorted(written)),
-                       tuple(sorted(removed)), tuple(cache_notes + problems))
 
 
-def note_published(batch: Batch, written: list[str], removed: list[str]) -> None:
-    written += [page.dest for page in batch.pages] + list(batch.files) + [page.dest for page, _ in batch.prints]
-    removed += batch.stale
+class Run:
+    """One build's state across its phases: what is live (by key) and what the cache last said."""
+
+    def __init__(self, config: SiteConfig, out_dir: Path, cache_file: Path, cache: BuildCache, archive: Archive,
+                 county_names: dict, options: Options) -> None:
+        self.config, self.out_dir, self.cache_file, self.cache = config, out_dir, cache_file, cache
+        self.archive, self.county_names, self.options = archive, county_names, options
+        self.issues = {issue.digest: issue for issue in archive.issues}
+        self.live = dict(cache.outputs)  # what build/ holds, by the key each output was made from
+        self.saved: dict[str, str] | None = None  # the outputs of the cache file written by this build
+        self.fonts_checked: set[str] = set()
+        self.notes = list(cache.warnings)  # about this build's cache only: not repeated by a no-op build
+        self.publisher: Publisher | None = None
+        self.written: list[str] = []
+        self.removed: list[str] = []
+        self.problems: list[Problem] = []
+        self.counts = (0, 0, 0)  # issues, pages, PDFs
+
+    def publish(self, workers: PdfWorkers, problems: list[Problem], progress: Progress) -> None:
+        """Plan the outputs, publish the first phase, save the cache, then plan and publish the second."""
+        config, archive, options, out_dir = self.config, self.archive, self.options, self.out_dir
+        kept = {} if options.pdf else kept_outputs(self.cache, out_dir, set(pdf_paths(archive, config)))
+        css = ""
+        if options.pdf:
+            css, self.fonts_checked, font_warnings = checked_fonts(archive, config, self.cache.fonts_checked)
+            problems = problems + font_warnings
+        web_print = template_fingerprints(config)
+        first = plan_first_phase(archive, config, web_print, css, kept)
+        env = make_env(config)
+        self.publisher = Publisher(config, out_dir, lambda page: render_page(env, page, config),
+                                   lambda page: print_html(env, page, config, css), css, workers=workers,
+                                   progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),
+                                   on_live=options.on_live)
+        batches = first_batches(first, self.cache, out_dir, options.html_first)
+        for index, batch in enumerate(batches):
+            self.publisher.publish(batch, following=tuple(b.name for b in batches[index + 1:] if b))
+            self.note(batch)
+        self.live = {**{dest: key for dest, key in self.live.items() if is_late(dest)}, **first.keys}
+        if self.publisher.live:  # the next build starts from what is live now, should this one stop here
+            self.save_cache()
+        late_keys, late = plan_late_phase(archive, config, web_print, css, kept, options, self.live, out_dir)
+        self.publisher.publish(late)
+        self.note(late)
+        self.live = {**first.keys, **late_keys}
+        pdfs = len(first.prints) + (sum(dest.endswith(".pdf") for dest in late_keys) if css else 0)
+        self.counts, self.problems = (len(archive.issues), len(first.pages), pdfs), list(problems)
+
+    def note(self, batch: Batch) -> None:
+        self.written += [dest for dest in batch.dests() if dest not in batch.stale]
+        self.removed += batch.stale
+
+    def save_cache(self) -> None:
+        self.notes += BuildCache(self.issues, self.live, self.fonts_checked, self.county_names).save(self.cache_file)
+        self.saved = dict(self.live)
+
+    def finish(self, inputs: str | None) -> BuildReport:
+        """Every phase is live: save the cache (unless it already says all) and, given the input
+        stamp (None if the sources changed during the build), the stamp that lets the next build
+        stop at once."""
+        self.publisher.finished = True
+        cache = self.cache
+        if self.saved is None:
+            if self.live != cache.outputs or self.issues.keys() != cache.issues.keys() \
+                    or self.fonts_checked != cache.fonts_checked or self.county_names.keys() != cache.county_names.keys():
+                self.save_cache()
+        elif self.live != self.saved:
+            self.save_cache()
+        if inputs is not None:
+            Stamp(inputs, *self.counts, tuple(self.problems)).save(self.cache_file)
+        return BuildReport(self.out_dir, *self.counts, tuple(sorted(self.written)), tuple(sorted(self.removed)),
+                           tuple(self.notes + self.problems))
 
 
 def plan_first_phase(archive: Archive, config: SiteConfig, web_print: tuple[str, str], css: str,
@@ -127,8 +163,7 @@ def print_key(fingerprint: str, css: str, page: Page, config: SiteConfig) -> str
     return page_key(fingerprint + css + str(config.pdf.variant), page) + media_key(page, config)
 
 
-def first_batches(first: FirstPhase, cache: BuildCache, out_dir: Path, env, config: SiteConfig, css: str,
-                  html_first: bool) -> list[Batch]:
+def first_batches(first: FirstPhase, cache: BuildCache, out_dir: Path, html_first: bool) -> list[Batch]:
     """What the first phase writes: the outputs whose key changed or that are missing, and the
     previous build's outputs (but volumes and search files) that the archive no longer has. One
     batch, or with ``html_first`` two: the web outputs, then the issue PDFs."""
@@ -136,7 +171,7 @@ def first_batches(first: FirstPhase, cache: BuildCache, out_dir: Path, env, conf
     stale = [dest for dest in cache.stale(first.keys) if not is_late(dest)]
     pages = [page for page in first.pages if page.dest in todo]
     files = {dest: data for dest, data in first.files.items() if dest in todo}
-    prints = [(page, print_html(env, page, config, css)) for page in first.prints if page.dest in todo]
+    prints = [page for page in first.prints if page.dest in todo]
     if not html_first:
         return [Batch(PAGES, pages, files, prints, stale)]
     return [Batch(HTML, pages, files, [], [d for d in stale if not d.endswith(".pdf")]),
@@ -144,8 +179,8 @@ def first_batches(first: FirstPhase, cache: BuildCache, out_dir: Path, env, conf
 
 
 def plan_late_phase(archive: Archive, config: SiteConfig, web_print: tuple[str, str], css: str,
-                    kept: dict[str, str], options: Options, live: dict[str, str], out_dir: Path,
-                    env) -> tuple[dict[str, str], Batch]:
+                    kept: dict[str, str], options: Options, live: dict[str, str],
+                    out_dir: Path) -> tuple[dict[str, str], Batch]:
     """The yearly volumes and the search index: their keys, and the batch of those out of date.
 
     Planned only once the first phase is live: the search index may have to be remade (Pagefind),
@@ -163,7 +198,7 @@ def plan_late_phase(archive: Archive, config: SiteConfig, web_print: tuple[str, 
     todo = {dest for dest, key in keys.items() if live.get(dest) != key or not (out_dir / dest).is_file()}
     stale = sorted(dest for dest in live if is_late(dest) and dest not in keys)
     return keys, Batch(LATE, [], {dest: data for dest, data in files.items() if dest in todo},
-                       [(p, print_html(env, p, config, css)) for p in volumes if p.dest in todo], stale)
+                       [p for p in volumes if p.dest in todo], stale)
 
 
 def print_html(env, page: Page, config: SiteConfig, css: str) -> str:

@@ -24,7 +24,7 @@ What is live when a build is interrupted is set on the KeyboardInterrupt as ``li
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, Future, as_completed
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -46,17 +46,20 @@ def is_late(dest: str) -> bool:
 
 @dataclass
 class Batch:
-    """What one phase publishes: pages to render, files to copy, PDFs to render (with their print
-    HTML), and outputs of the previous build to delete."""
+    """What one phase publishes: pages to render, files to copy, PDFs to render, and outputs of the
+    previous build to delete."""
 
     name: str
     pages: list[Page] = field(default_factory=list)
     files: dict[str, bytes | Path] = field(default_factory=dict)
-    prints: list[tuple[Page, str]] = field(default_factory=list)
+    prints: list[Page] = field(default_factory=list)
     stale: list[str] = field(default_factory=list)
 
     def __bool__(self) -> bool:
         return bool(self.pages or self.files or self.prints or self.stale)
+
+    def dests(self) -> list[str]:
+        return [page.dest for page in self.pages] + list(self.files) + [page.dest for page in self.prints] + self.stale
 
     def size(self) -> int:
         return len(self.pages) + len(self.files) + len(self.prints)
@@ -65,11 +68,11 @@ class Batch:
 class Publisher:
     """Publishes batches one after another and remembers which are live, for :func:`live_after`."""
 
-    def __init__(self, config: SiteConfig, out_dir: Path, render_page: Callable[[Page], str], *,
-                 workers: int | None, executor: Executor | None, progress,
-                 on_live: Callable[[str, tuple[str, ...]], None] | None = None) -> None:
-        self.config, self.out_dir, self.render_page = config, out_dir, render_page
-        self.workers, self.executor, self.progress = workers, executor, progress
+    def __init__(self, config: SiteConfig, out_dir: Path, render_page: Callable[[Page], str],
+                 print_html: Callable[[Page], str], css: str, *, workers: PdfWorkers, progress,
+                 before_swap: Callable[[list[str]], None], on_live: Callable[[str, tuple[str, ...]], None] | None = None) -> None:
+        self.config, self.out_dir, self.render_page, self.print_html, self.css = config, out_dir, render_page, print_html, css
+        self.workers, self.progress, self.before_swap = workers, progress, before_swap
         self.on_live = on_live
         self.live: list[str] = []  # names of the phases this build has exchanged in
         self.finished = False  # every phase is live (only the cache may still lag)
@@ -80,10 +83,11 @@ class Publisher:
         batch's name and the batches still to come that have work (serve: is a PDF on its way?)."""
         if not batch:
             return
+        self.before_swap(batch.dests())  # the cache stops vouching for them (liandong.cache.mark_pending)
         try:
             with staging(self.out_dir, reuse=True) as stage:
                 self.progress.start(batch.size())
-                with pdf_jobs(batch.prints, self.config, self.workers, self.executor) as pending:
+                with pdf_jobs(batch.prints, self.config, self.workers, self.css, self.print_html) as pending:
                     for page in batch.pages:  # rendered and written one at a time: a thousand pages never sit in memory
                         write_file(stage, page.dest, self.render_page(page))
                         self.progress.step(page.dest)
@@ -114,42 +118,76 @@ def live_after(publisher: Publisher | None) -> str:
     return "new" if publisher.finished else publisher.live[-1]
 
 
-class pdf_jobs:
-    """PDFs rendering on an executor while the caller does other work; ``pending()`` then yields
-    (page, bytes) as each finishes, so the order of completion does not matter and each PDF's bytes
-    can go once written (a thousand add up to a GB).
+class PdfWorkers:
+    """Where a build's PDFs render, for the whole build (both phases): the caller's executor (a Dask
+    cluster, serve's pool) if given; none with ``-j 1`` (this process, one by one); else a process
+    pool of ``workers`` processes (default: all cores), started on first use or by :meth:`warm_up`.
 
-    With ``-j 1`` (``workers == 1``) and no executor they render in this process, one by one, when
-    asked for. Otherwise a process pool of up to ``workers`` processes (default: all cores) is
-    started on entry, even for a single PDF: its worker starts up and renders while this process
-    writes the pages. On Ctrl-C or an error the pool's workers are killed, not waited for.
-    """
+    :meth:`warm_up` starts a worker and has it import WeasyPrint while this process is still
+    loading and planning, so the edited issue's PDF does not wait for that second. On Ctrl-C or an
+    error the pool's workers are killed, not waited for (a volume can take a minute)."""
 
-    def __init__(self, jobs: list[tuple[Page, str]], config: SiteConfig, workers: int | None,
-                 executor: Executor | None) -> None:
-        self.jobs, self.config, self.executor = jobs, config, executor
-        self.workers = min(workers or os.cpu_count() or 1, len(jobs)) if jobs else 0
+    def __init__(self, executor: Executor | None, workers: int | None) -> None:
+        self.given, self.workers = executor, workers
+        self.pool: Executor | None = None
         self.serial = executor is None and workers == 1
-        self.own = False
+
+    def executor(self) -> Executor:
+        if self.given is not None:
+            return self.given
+        if self.pool is None:
+            from liandong import pdf
+
+            self.pool = pdf.process_pool(self.workers or os.cpu_count() or 1)
+        return self.pool
+
+    def warm_up(self) -> None:
+        if not self.serial and self.given is None:
+            from liandong import pdf
+
+            self.executor().submit(pdf.warm_up_job)
+
+    def __enter__(self) -> "PdfWorkers":
+        return self
+
+    def __exit__(self, kind, error, traceback) -> None:
+        if self.pool is None:
+            return
+        if error is not None:
+            stop_pool(self.pool)
+        self.pool.shutdown(wait=True, cancel_futures=True)
+
+
+class pdf_jobs:
+    """PDFs rendering while the caller does other work; ``pending()`` then yields (page, bytes) as
+    each finishes, so the order of completion does not matter and each PDF's bytes can go once
+    written (a thousand add up to a GB). Serial workers render each when it is asked for."""
+
+    def __init__(self, jobs: list[Page], config: SiteConfig, workers: PdfWorkers, css: str,
+                 print_html: Callable[[Page], str]) -> None:
+        self.jobs, self.config, self.workers, self.css, self.print_html = jobs, config, workers, css, print_html
         self.futures: dict[Future, Page] = {}
 
     def __enter__(self):
         from liandong import pdf
 
-        if self.jobs and not self.serial:
-            self.own = self.executor is None
-            self.executor = self.executor or pdf.process_pool(self.workers)
-            self.futures = {self.executor.submit(pdf.render_job, html, str(self.config.site_dir),
-                                                 self.config.pdf.variant, page.context["source"]): page
-                            for page, html in self.jobs}
+        if self.jobs and not self.workers.serial:
+            executor = self.workers.executor()
+            if isinstance(executor, ProcessPoolExecutor):  # local workers lay out the print HTML too
+                self.futures = {executor.submit(pdf.render_print_job, self.config, page, self.css): page
+                                for page in self.jobs}
+            else:
+                self.futures = {executor.submit(pdf.render_job, self.print_html(page), str(self.config.site_dir),
+                                                self.config.pdf.variant, page.context["source"]): page
+                                for page in self.jobs}
         return self.pending
 
     def pending(self):
         from liandong import pdf
 
-        if self.serial:
-            for page, html in self.jobs:
-                yield page, pdf.render_job(html, str(self.config.site_dir), self.config.pdf.variant,
+        if self.workers.serial:
+            for page in self.jobs:
+                yield page, pdf.render_job(self.print_html(page), str(self.config.site_dir), self.config.pdf.variant,
                                            page.context["source"])
             return
         for future in as_completed(list(self.futures)):
@@ -158,13 +196,6 @@ class pdf_jobs:
             del future
 
     def __exit__(self, kind, error, traceback) -> None:
-        if not self.own:
-            if error is not None:
-                for future in self.futures:
-                    future.cancel()
-            return
         if error is not None:
             for future in self.futures:
                 future.cancel()
-            stop_pool(self.executor)  # Ctrl-C or a failed PDF: do not wait for a long volume to finish
-        self.executor.shutdown(wait=True, cancel_futures=True)
