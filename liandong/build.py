@@ -50,6 +50,7 @@ class Options:
     drafts: bool = False
     html_first: bool = False  # serve: the pages are exchanged in before the issue PDFs are rendered
     on_live: Callable[[str, tuple[str, ...]], None] | None = None  # told each phase that went live
+    memo: dict | None = None  # serve: the build cache kept in memory from one rebuild to the next
 
     def stamp_options(self) -> str:
         return f"pdf={self.pdf} search={self.search} variant={self.pdf_variant} drafts={self.drafts}"
@@ -70,7 +71,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
           search: bool = True, workers: int | None = None, executor: Executor | None = None,
           progress: Progress | None = None, drafts: bool = False,
           on_wait: Callable[[str], None] | None = None, scheduler: str | None = None,
-          html_first: bool = False, on_live: Callable[[str, tuple[str, ...]], None] | None = None) -> BuildReport:
+          html_first: bool = False, on_live: Callable[[str, tuple[str, ...]], None] | None = None,
+          memo: dict | None = None) -> BuildReport:
     """Build the site into ``out_dir`` (default: build/ in the site folder), redoing only what changed.
 
     PDFs render on ``executor`` if given, else on the Dask cluster of ``scheduler`` (or site.yaml's
@@ -80,13 +82,14 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     a published build never shows or counts them.
     Builds into one folder run one at a time; ``on_wait`` hears it when this one has to wait.
     ``on_live`` hears each phase as it goes live (liandong.publish); ``html_first`` publishes the
-    pages before the issue PDFs are rendered (the live preview).
+    pages before the issue PDFs are rendered, and ``memo`` (a dict the caller keeps) spares reading
+    the build cache back from disk on the next build: both for the live preview.
     """
     out_dir = out_dir or site_dir / "build"
     check_out_dir(site_dir, out_dir)
     progress = progress or _Silent()
     cache_file = cache_path(site_dir, out_dir)
-    options = Options(pdf, pdf_variant, search, workers, executor, scheduler, drafts, html_first, on_live)
+    options = Options(pdf, pdf_variant, search, workers, executor, scheduler, drafts, html_first, on_live, memo)
     with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait):
         inputs = input_stamp(site_dir, options.stamp_options())
         last = Stamp.load(cache_file)

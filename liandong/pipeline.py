@@ -54,7 +54,8 @@ def rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, option
                 PdfWorkers(executor, options.workers) as workers:
             if options.pdf:  # a source changed, most often an issue: its PDF worker starts WeasyPrint meanwhile
                 workers.warm_up()
-            cache = BuildCache.load(cache_file) if (out_dir / MARKER).exists() else BuildCache()
+            cache = remembered(options.memo, cache_file) or (BuildCache.load(cache_file) if (out_dir / MARKER).exists()
+                                                              else BuildCache())
             county_names = dict(cache.county_names)
             archive, problems = load_archive(config, cache.issues, county_names, drafts=options.drafts)
             raise_if_errors(problems)
@@ -119,8 +120,12 @@ class Run:
         self.removed += batch.stale
 
     def save_cache(self) -> None:
-        self.notes += BuildCache(self.issues, self.live, self.fonts_checked, self.county_names).save(self.cache_file)
+        cache = BuildCache(self.issues, dict(self.live), set(self.fonts_checked), dict(self.county_names))
+        problems = cache.save(self.cache_file)
+        self.notes += problems
         self.saved = dict(self.live)
+        if self.options.memo is not None and not problems:
+            self.options.memo[self.cache_file] = (file_signature(self.cache_file), cache)
 
     def finish(self, inputs: str | None) -> BuildReport:
         """Every phase is live: save the cache (unless it already says all) and, given the input
@@ -217,6 +222,24 @@ def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
     """
     keep = wanted if callable(wanted) else wanted.__contains__
     return {dest: key for dest, key in cache.outputs.items() if keep(dest) and (out_dir / dest).is_file()}
+
+
+def remembered(memo: dict | None, cache_file: Path) -> BuildCache | None:
+    """The cache this process saved last (``liandong serve``), if the file is still the one it
+    wrote and no build stopped half-way since: reading 80 MB back for a 1000-issue archive takes
+    half a second of the second an edit may take to show."""
+    if memo is None or cache_file not in memo or cache_file.with_suffix(".pending").exists():
+        return None
+    signature, cache = memo[cache_file]
+    return cache if file_signature(cache_file) == signature else None
+
+
+def file_signature(path: Path) -> tuple[int, int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_size, stat.st_mtime_ns
 
 
 def print_context(config: SiteConfig, css: str) -> dict[str, str]:

@@ -131,6 +131,7 @@ class PdfWorkers:
         self.given, self.workers = executor, workers
         self.pool: Executor | None = None
         self.serial = executor is None and workers == 1
+        self.used = False  # a PDF was submitted, not just the warm-up
 
     def executor(self) -> Executor:
         if self.given is not None:
@@ -153,7 +154,7 @@ class PdfWorkers:
     def __exit__(self, kind, error, traceback) -> None:
         if self.pool is None:
             return
-        if error is not None:
+        if error is not None or not self.used:  # nothing to wait for when only the warm-up ran
             stop_pool(self.pool)
         self.pool.shutdown(wait=True, cancel_futures=True)
 
@@ -173,6 +174,7 @@ class pdf_jobs:
 
         if self.jobs and not self.workers.serial:
             executor = self.workers.executor()
+            self.workers.used = True
             if isinstance(executor, ProcessPoolExecutor):  # local workers lay out the print HTML too
                 self.futures = {executor.submit(pdf.render_print_job, self.config, page, self.css): page
                                 for page in self.jobs}

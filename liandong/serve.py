@@ -311,7 +311,7 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     """Run the preview until Ctrl-C (KeyboardInterrupt) or SIGTERM (:class:`Terminated`), which are
     raised to the caller once the server, the watcher and every PDF worker have stopped."""
     from liandong.build import build
-    from liandong.pdf import process_pool
+    from liandong.pdf import process_pool, warm_up_job
     from liandong.publish import HTML, PRINTS
 
     install_sigterm()
@@ -319,6 +319,10 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
     executor = process_pool(2) if pdf else None
+    if executor is not None:  # the workers import WeasyPrint and jieba now, not when the first edit is saved
+        for _ in range(2):
+            executor.submit(warm_up_job)
+    memo: dict = {}  # the build cache, kept between rebuilds
 
     def rebuild() -> None:
         started = time.monotonic()
@@ -334,7 +338,7 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
 
         try:
             result = build(site_dir, out_dir, pdf=pdf, executor=executor, drafts=True,  # drafts show, with a 草稿 banner
-                           html_first=True, on_live=on_live)
+                           html_first=True, on_live=on_live, memo=memo)
         except LiandongError as error:
             message = error.format_message()
         except Exception as error:  # noqa: BLE001 — the preview must outlive any failure and say what it was
