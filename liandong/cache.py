@@ -63,7 +63,9 @@ def input_stamp(site_dir: Path, options: str) -> str:
                 entries.append(f"{folder}\0{folder.stat().st_mtime_ns}")
     from liandong import theme_lookup  # the default theme is an input too (site templates override it)
 
-    for root in (site_dir / "site.yaml", site_dir / "content", site_dir / "templates", theme_lookup.THEME_DIR):
+    # Site files are named from the site folder, so `--site .` and an absolute path make one stamp.
+    roots = [(site_dir / name, site_dir) for name in ("site.yaml", "content", "templates")]
+    for root, relative_to in roots + [(theme_lookup.THEME_DIR.resolve(), None)]:
         paths = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in paths:
             try:
@@ -71,7 +73,8 @@ def input_stamp(site_dir: Path, options: str) -> str:
             except OSError:
                 continue
             if path.is_file():
-                entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+                name = path.relative_to(relative_to) if relative_to else path
+                entries.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}")
     return hashlib.blake2b("\n".join(entries).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
