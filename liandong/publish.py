@@ -78,25 +78,25 @@ class Publisher:
         self.finished = False  # every phase is live (only the cache may still lag)
 
     def publish(self, batch: Batch, following: tuple[str, ...] = ()) -> None:
-        """Stage the batch over a copy of the live tree and exchange it in; PDFs start rendering
-        first, so the pool's workers start up while the pages are written. ``on_live`` hears the
+        """Stage the batch over a copy of the live tree and exchange it in; its PDFs are submitted
+        first, so they render while the copy is linked and the pages are written. ``on_live`` hears the
         batch's name and the batches still to come that have work (serve: is a PDF on its way?)."""
         if not batch:
             return
         self.before_swap(batch.dests())  # the cache stops vouching for them (liandong.cache.mark_pending)
         try:
-            with staging(self.out_dir, reuse=True) as stage:
+            with pdf_jobs(batch.prints, self.config, self.workers, self.css, self.print_html) as pending, \
+                    staging(self.out_dir, reuse=True) as stage:
                 self.progress.start(batch.size())
-                with pdf_jobs(batch.prints, self.config, self.workers, self.css, self.print_html) as pending:
-                    for page in batch.pages:  # rendered and written one at a time: a thousand pages never sit in memory
-                        write_file(stage, page.dest, self.render_page(page))
-                        self.progress.step(page.dest)
-                    for dest, data in batch.files.items():
-                        write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
-                        self.progress.step(dest)
-                    for page, pdf_bytes in pending():
-                        write_file(stage, page.dest, pdf_bytes)
-                        self.progress.step(page.context["title"])
+                for page in batch.pages:  # rendered and written one at a time: a thousand pages never sit in memory
+                    write_file(stage, page.dest, self.render_page(page))
+                    self.progress.step(page.dest)
+                for dest, data in batch.files.items():
+                    write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
+                    self.progress.step(dest)
+                for page, pdf_bytes in pending():
+                    write_file(stage, page.dest, pdf_bytes)
+                    self.progress.step(page.context["title"])
                 for dest in batch.stale:
                     remove_file(stage, dest)
                 self.progress.finish()
@@ -115,7 +115,9 @@ def live_after(publisher: Publisher | None) -> str:
     and search index previous; ``html``: pages new, all PDFs and the index previous)."""
     if publisher is None or not publisher.live:
         return "old"
-    return "new" if publisher.finished else publisher.live[-1]
+    if publisher.finished:
+        return "new"
+    return PAGES if publisher.live[-1] == PRINTS else publisher.live[-1]  # html + prints: the first phase
 
 
 class PdfWorkers:
