@@ -146,7 +146,7 @@ def init(site_dir: Path, title: str | None, publisher: str | None, editor: str |
 @click.option("-v", "--verbose", is_flag=True, help="列出写入和删除的每个文件。")
 def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_variant: str | None,
           jobs: int | None, scheduler: str | None, quiet: bool, verbose: bool) -> None:
-    """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分；出错或中断时保留原有输出不变。"""
+    """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分：先上线各期网页和 PDF，再上线合订本和全文检索；出错时保留原有输出不变，中断时说明哪些已经更新。"""
     import time
 
     from liandong.build import build as run_build
