@@ -286,8 +286,8 @@ class BuildCache:
     @classmethod
     def load(cls, path: Path) -> "BuildCache":
         """The cache at ``path``; an empty one (with a warning if a file was there) if it can't be trusted.
-        Outputs a build was about to replace when it stopped (see :func:`mark_pending`) are left
-        out, so they are made again."""
+        Outputs a build was about to write or delete when it stopped (see :func:`mark_pending`) get
+        the key :data:`UNKNOWN`: made again if still wanted, deleted if not."""
         try:
             pending = read_pending(path)
             record = read_signed_json(path)
@@ -303,8 +303,8 @@ class BuildCache:
         try:
             return cls(
                 issues={_text(digest): issue_from_json(issue) for digest, issue in _need(record["issues"], dict).items()},
-                outputs={_text(dest): _text(key) for dest, key in _need(record["outputs"], dict).items()
-                         if dest not in pending},
+                outputs={**{_text(dest): _text(key) for dest, key in _need(record["outputs"], dict).items()},
+                         **dict.fromkeys(pending, UNKNOWN)},
                 fonts_checked=set(_texts(record["fonts_checked"])),
                 county_names=_county_names(_need(record["county_names"], dict)),
             )
@@ -343,6 +343,9 @@ class BuildCache:
     def stale(self, keys: dict[str, str]) -> list[str]:
         """Outputs of the previous build that this build no longer makes."""
         return sorted(set(self.outputs) - set(keys))
+
+
+UNKNOWN = ""  # the key of an output whose state the cache cannot vouch for: no real key equals it
 
 
 def mark_pending(path: Path, dests: list[str]) -> None:
