@@ -41,11 +41,13 @@ class GatedPreview:
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.lines: list[str] = []
         threading.Thread(target=lambda: self.lines.extend(iter(self.process.stdout.readline, "")), daemon=True).start()
-        deadline = time.monotonic() + 300
+        deadline = time.monotonic() + 1200  # the first build renders every PDF: minutes on a loaded machine
         while time.monotonic() < deadline and not any("预览地址" in line for line in self.lines):
             assert self.process.poll() is None, self.lines
             time.sleep(0.05)
-        self.url = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(self.lines)).group(1)
+        found = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(self.lines))
+        assert found, self.lines
+        self.url = found.group(1)
 
     def get(self, path: str) -> bytes:
         with urllib.request.urlopen(self.url + path.lstrip("/"), timeout=30) as response:
