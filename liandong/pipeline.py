@@ -211,7 +211,6 @@ def print_html(env, page: Page, config: SiteConfig, css: str) -> str:
     return render_page(env, printable(page, config), config, print_context(config, css))
 
 
-
 def kept_outputs(cache: BuildCache, out_dir: Path, wanted) -> dict[str, str]:
     """Outputs of the previous build that a build without PDFs (or without search) keeps as they are.
 
