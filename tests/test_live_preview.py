@@ -43,10 +43,13 @@ class GatedPreview:
         threading.Thread(target=lambda: self.lines.extend(iter(self.process.stdout.readline, "")), daemon=True).start()
         deadline = time.monotonic() + 1200  # the first build renders every PDF: minutes on a loaded machine
         while time.monotonic() < deadline and not any("预览地址" in line for line in self.lines):
-            assert self.process.poll() is None, self.lines
+            if self.process.poll() is not None:
+                break
             time.sleep(0.05)
         found = re.search(r"(http://127\.0\.0\.1:\d+/)", "".join(self.lines))
-        assert found, self.lines
+        if not found:
+            self.stop()
+            raise AssertionError(f"the preview did not start: {self.lines}")
         self.url = found.group(1)
 
     def get(self, path: str) -> bytes:
