@@ -65,6 +65,8 @@ def rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, option
     except KeyboardInterrupt as interrupt:
         interrupt.live = live_after(run.publisher if run else None)  # which complete tree build/ is: the CLI says so
         interrupt.output_replaced = interrupt.live != "old"
+        if run is not None:
+            run.save_after_interrupt()
         raise
 
 
@@ -85,6 +87,7 @@ class Run:
         self.removed: list[str] = []
         self.problems: list[Problem] = []
         self.counts = (0, 0, 0)  # issues, pages, PDFs
+        self.keys: dict[str, str] = {}  # every output this build plans so far, with its key
 
     def publish(self, workers: PdfWorkers, problems: list[Problem], progress: Progress) -> None:
         """Plan the outputs, publish the first phase, save the cache, then plan and publish the second."""
@@ -100,24 +103,39 @@ class Run:
         self.publisher = Publisher(config, out_dir, lambda page: render_page(env, page, config),
                                    lambda page: print_html(env, page, config, css), css, workers=workers,
                                    progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),
-                                   on_live=options.on_live)
+                                   after_swap=self.went_live, on_live=options.on_live)
+        self.keys = dict(first.keys)
         batches = first_batches(first, self.cache, out_dir, options.html_first)
         for index, batch in enumerate(batches):
             self.publisher.publish(batch, following=tuple(b.name for b in batches[index + 1:] if b))
-            self.note(batch)
         self.live = {**{dest: key for dest, key in self.live.items() if is_late(dest)}, **first.keys}
         if self.publisher.live:  # the next build starts from what is live now, should this one stop here
             self.save_cache()
         late_keys, late = plan_late_phase(archive, config, web_print, css, kept, options, self.live, out_dir)
+        self.keys.update(late_keys)
         self.publisher.publish(late)
-        self.note(late)
         self.live = {**first.keys, **late_keys}
         pdfs = len(first.prints) + (sum(dest.endswith(".pdf") for dest in late_keys) if css else 0)
         self.counts, self.problems = (len(archive.issues), len(first.pages), pdfs), list(problems)
 
-    def note(self, batch: Batch) -> None:
-        self.written += [dest for dest in batch.dests() if dest not in batch.stale]
+    def went_live(self, batch: Batch) -> None:
+        """A batch was exchanged in: build/ now holds its outputs, made from these keys."""
+        written = [dest for dest in batch.dests() if dest not in batch.stale]
+        self.written += written
         self.removed += batch.stale
+        self.live.update({dest: self.keys[dest] for dest in written})
+        for dest in batch.stale:
+            self.live.pop(dest, None)
+
+    def save_after_interrupt(self) -> None:
+        """Ctrl-C after a batch went live: the cache learns what is live, so the next build makes
+        only the rest (after SIGKILL the .pending journal makes it redo those outputs instead)."""
+        if self.publisher is None or not self.publisher.live or self.saved == self.live:
+            return
+        try:
+            self.save_cache()
+        except (KeyboardInterrupt, OSError):
+            pass  # the journal still covers it
 
     def save_cache(self) -> None:
         cache = BuildCache(self.issues, dict(self.live), set(self.fonts_checked), dict(self.county_names))

@@ -70,9 +70,10 @@ class Publisher:
 
     def __init__(self, config: SiteConfig, out_dir: Path, render_page: Callable[[Page], str],
                  print_html: Callable[[Page], str], css: str, *, workers: PdfWorkers, progress,
-                 before_swap: Callable[[list[str]], None], on_live: Callable[[str, tuple[str, ...]], None] | None = None) -> None:
+                 before_swap: Callable[[list[str]], None], after_swap: Callable[[Batch], None],
+                 on_live: Callable[[str, tuple[str, ...]], None] | None = None) -> None:
         self.config, self.out_dir, self.render_page, self.print_html, self.css = config, out_dir, render_page, print_html, css
-        self.workers, self.progress, self.before_swap = workers, progress, before_swap
+        self.workers, self.progress, self.before_swap, self.after_swap = workers, progress, before_swap, after_swap
         self.on_live = on_live
         self.live: list[str] = []  # names of the phases this build has exchanged in
         self.finished = False  # every phase is live (only the cache may still lag)
@@ -103,8 +104,10 @@ class Publisher:
         except KeyboardInterrupt as interrupt:
             if getattr(interrupt, "output_replaced", False):  # the exchange happened, then the signal
                 self.live.append(batch.name)
+                self.after_swap(batch)
             raise
         self.live.append(batch.name)
+        self.after_swap(batch)
         if self.on_live is not None:
             self.on_live(batch.name, following)
 

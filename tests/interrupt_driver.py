@@ -60,9 +60,11 @@ writer.exchange = exchange_noted
 cache.BuildCache.save = counted(cache.BuildCache.save)
 cache.Stamp.save = counted(cache.Stamp.save)
 
-if os.environ.get("LIANDONG_EVENT_COUNT"):
-    atexit.register(lambda: open(os.environ["LIANDONG_EVENT_COUNT"], "w").write(json.dumps({"events": events, "swaps": swaps})))
+if __name__ == "__main__":  # not again in a forkserver, which imports __main__ to start workers
+    if os.environ.get("LIANDONG_EVENT_COUNT"):
+        atexit.register(lambda: open(os.environ["LIANDONG_EVENT_COUNT"], "w").write(
+            json.dumps({"events": events, "swaps": swaps})))
 
-from liandong.cli import main  # noqa: E402
+    from liandong.cli import main
 
-sys.exit(main(sys.argv[1:], prog_name="liandong"))
+    sys.exit(main(sys.argv[1:], prog_name="liandong"))

@@ -44,8 +44,9 @@ class GatedExecutor(Executor):
         self.inner.shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
-pdf.process_pool = lambda workers: GatedExecutor(real_pool(workers))
+if __name__ == "__main__":  # not again in the forkserver, which imports __main__ to start workers
+    pdf.process_pool = lambda workers: GatedExecutor(real_pool(workers))
 
-from liandong.cli import main  # noqa: E402
+    from liandong.cli import main
 
-sys.exit(main(sys.argv[1:], prog_name="liandong"))
+    sys.exit(main(sys.argv[1:], prog_name="liandong"))
