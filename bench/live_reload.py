@@ -105,6 +105,8 @@ def main() -> None:
                                           f".getAttribute('src') !== {old_src!r} && !document.getElementById("
                                           "'liandong-redrawing')", timeout=1_800_000)
                 pdf_s = time.perf_counter() - written
+                print(json.dumps({"run": index + 1, "page_shows_edit_s": round(html_s, 3),  # before the long part
+                                  "preview_shows_new_pdf_s": round(pdf_s, 3)}), flush=True)
                 while not any("已更新" in line or "没有变化" in line for line in lines[mark:]):
                     time.sleep(0.05)
                 build_s = time.perf_counter() - written
