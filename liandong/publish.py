@@ -118,7 +118,7 @@ def live_after(publisher: Publisher | None) -> str:
     and search index previous; ``html``: pages new, all PDFs and the index previous)."""
     if publisher is None or not publisher.live:
         return "old"
-    if publisher.finished:
+    if publisher.finished or publisher.live[-1] == LATE:  # the last phase is live: only the cache may lag
         return "new"
     return PAGES if publisher.live[-1] == PRINTS else publisher.live[-1]  # html + prints: the first phase
 
