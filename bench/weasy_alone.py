@@ -30,7 +30,7 @@ from pathlib import Path
 
 def print_jobs(site: Path):
     """(page, html) for every issue PDF of the site, made the way liandong's build makes them."""
-    from liandong.build import checked_fonts, print_context
+    from liandong.pipeline import checked_fonts, print_context
     from liandong.config import load_config
     from liandong.printing import plan_prints
     from liandong.reader import load_archive

@@ -61,9 +61,11 @@ def input_stamp(site_dir: Path, options: str) -> str:
         for folder in [fonts, *(fonts.iterdir() if fonts.is_dir() else [])]:
             if folder.is_dir():
                 entries.append(f"{folder}\0{folder.stat().st_mtime_ns}")
-    from liandong.templates import THEME_DIR  # the default theme is an input too (site templates override it)
+    from liandong import theme_lookup  # the default theme is an input too (site templates override it)
 
-    for root in (site_dir / "site.yaml", site_dir / "content", site_dir / "templates", THEME_DIR):
+    # Site files are named from the site folder, so `--site .` and an absolute path make one stamp.
+    roots = [(site_dir / name, site_dir) for name in ("site.yaml", "content", "templates")]
+    for root, relative_to in roots + [(theme_lookup.THEME_DIR.resolve(), None)]:
         paths = sorted(root.rglob("*")) if root.is_dir() else [root]
         for path in paths:
             try:
@@ -71,7 +73,8 @@ def input_stamp(site_dir: Path, options: str) -> str:
             except OSError:
                 continue
             if path.is_file():
-                entries.append(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}")
+                name = path.relative_to(relative_to) if relative_to else path
+                entries.append(f"{name}\0{stat.st_size}\0{stat.st_mtime_ns}")
     return hashlib.blake2b("\n".join(entries).encode("utf-8", "surrogateescape"), digest_size=16).hexdigest()
 
 
@@ -282,8 +285,11 @@ class BuildCache:
 
     @classmethod
     def load(cls, path: Path) -> "BuildCache":
-        """The cache at ``path``; an empty one (with a warning if a file was there) if it can't be trusted."""
+        """The cache at ``path``; an empty one (with a warning if a file was there) if it can't be trusted.
+        Outputs a build was about to write or delete when it stopped (see :func:`mark_pending`) get
+        the key :data:`UNKNOWN`: made again if still wanted, deleted if not."""
         try:
+            pending = read_pending(path)
             record = read_signed_json(path)
             record = _fields(record, ("format", "version", "issues", "outputs", "fonts_checked", "county_names"))
         except FileNotFoundError:
@@ -297,7 +303,8 @@ class BuildCache:
         try:
             return cls(
                 issues={_text(digest): issue_from_json(issue) for digest, issue in _need(record["issues"], dict).items()},
-                outputs={_text(dest): _text(key) for dest, key in _need(record["outputs"], dict).items()},
+                outputs={**{_text(dest): _text(key) for dest, key in _need(record["outputs"], dict).items()},
+                         **dict.fromkeys(pending, UNKNOWN)},
                 fonts_checked=set(_texts(record["fonts_checked"])),
                 county_names=_county_names(_need(record["county_names"], dict)),
             )
@@ -314,6 +321,7 @@ class BuildCache:
         }
         try:
             write_signed(path, orjson.dumps(record))
+            path.with_suffix(".pending").unlink(missing_ok=True)  # the cache now says what is live
         except OSError as exc:
             self.forget(path)
             return [Problem(Location(_shown(path)), f"无法写入构建缓存（{_reason(exc)}）；本次输出不受影响，"
@@ -335,6 +343,26 @@ class BuildCache:
     def stale(self, keys: dict[str, str]) -> list[str]:
         """Outputs of the previous build that this build no longer makes."""
         return sorted(set(self.outputs) - set(keys))
+
+
+UNKNOWN = ""  # the key of an output whose state the cache cannot vouch for: no real key equals it
+
+
+def mark_pending(path: Path, dests: list[str]) -> None:
+    """Called before build/ is exchanged for a tree in which ``dests`` changed: until the cache is
+    saved again, it no longer vouches for them. Without this, a build killed between an exchange
+    and the cache save, followed by an edit that puts a source back as it was, would find the old
+    keys matching and keep the newer files: stale output. A few bytes, not the whole cache."""
+    write_signed(path.with_suffix(".pending"), orjson.dumps(sorted(read_pending(path) | set(dests))))
+
+
+def read_pending(path: Path) -> set[str]:
+    """The outputs :func:`mark_pending` listed for the cache at ``path``; Damaged if that list
+    cannot be trusted (the whole cache is then discarded)."""
+    try:
+        return set(_texts(read_signed_json(path.with_suffix(".pending"))))
+    except FileNotFoundError:
+        return set()
 
 
 def _county_names(value: dict) -> dict:

@@ -12,7 +12,7 @@ from pathlib import Path
 import click
 
 from liandong import __version__, cli_zh
-from liandong.config import PDF_VARIANTS
+from liandong.errors import PDF_VARIANTS
 from liandong.interrupt import exit_code, install_sigterm
 
 cli_zh.install()
@@ -146,7 +146,7 @@ def init(site_dir: Path, title: str | None, publisher: str | None, editor: str |
 @click.option("-v", "--verbose", is_flag=True, help="列出写入和删除的每个文件。")
 def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_variant: str | None,
           jobs: int | None, scheduler: str | None, quiet: bool, verbose: bool) -> None:
-    """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分；出错或中断时保留原有输出不变。"""
+    """生成整个站点（网页和每期 PDF）到输出目录，只重做有变化的部分：先上线各期网页和 PDF，再上线合订本和全文检索；出错时保留原有输出不变，中断时说明哪些已经更新。"""
     import time
 
     from liandong.build import build as run_build
@@ -159,10 +159,7 @@ def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_var
         report = run_build(site_dir, out_dir, pdf=pdf, pdf_variant=pdf_variant, search=search, workers=jobs,
                            scheduler=scheduler, progress=progress, on_wait=lambda message: click.echo(message, err=True))
     except KeyboardInterrupt as interrupt:
-        if getattr(interrupt, "output_replaced", False):
-            click.echo("\n已中断：新的输出已经完整写入，下次构建会补全缓存。", err=True)
-        else:
-            click.echo("\n已中断：原有输出保持不变。", err=True)
+        click.echo("\n" + INTERRUPTED[getattr(interrupt, "live", "old")], err=True)
         sys.exit(exit_code(interrupt))
     for warning in report.warnings:
         click.echo(str(warning), err=True)
@@ -175,12 +172,22 @@ def build(site_dir: Path, out_dir: Path | None, pdf: bool, search: bool, pdf_var
         click.echo(summary(report, time.monotonic() - started))
 
 
+INTERRUPTED = {  # what build/ is after Ctrl-C, by the phases that went live (liandong.publish.live_after)
+    "old": "已中断：原有输出保持不变。",
+    "pages": "已中断：各期网页和 PDF 已经更新并完整上线；合订本和全文检索仍是上次生成的版本，下次构建会补上。",
+    "html": "已中断：网页已经更新并完整上线；PDF、合订本和全文检索仍是上次生成的版本，下次构建会补上。",
+    "new": "已中断：新的输出已经完整写入，下次构建会补全缓存。",
+}
+
+
 def scheduler(value: str | None) -> str | None:
     """--scheduler is checked like render.scheduler in site.yaml: a wrong address is a usage error."""
+    if value is None:
+        return None  # nothing to check, nothing to import
     from liandong.schema import Invalid, scheduler_address
 
     try:
-        return scheduler_address(value) if value is not None else None
+        return scheduler_address(value)
     except Invalid as exc:
         raise click.BadParameter(str(exc)) from exc
 
@@ -204,7 +211,7 @@ def summary(report, seconds: float) -> str:
 @PDF_VARIANT
 def pdf(issue_file: Path, output: Path | None, pdf_variant: str | None) -> None:
     """单独生成一期的印刷版 PDF，例如：liandong pdf content/2025/12.md"""
-    from liandong.build import build_issue_pdf
+    from liandong.pipeline import build_issue_pdf
 
     written = build_issue_pdf(issue_file, output, pdf_variant=pdf_variant)
     click.echo(f"已生成 PDF → {written}")

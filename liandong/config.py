@@ -6,7 +6,6 @@ against it and reports each problem with its line, in Chinese.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -15,12 +14,11 @@ from typing import Mapping as MappingType
 
 from liandong import __version__
 from liandong import schema as s
-from liandong.errors import LiandongError, Location, Problem
+from liandong.errors import PDF_VARIANTS, LiandongError, Location, Problem, display_path as _display_path
 from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
 CONFIG_NAME = "site.yaml"
-PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")
 
 # What a government website must show in its footer, in the order it is shown.
 FOOTER_KEYS = (("主办单位", "主办单位"), ("网站标识码", "政府网站标识码"), ("ICP备案号", "ICP 备案号，如 湘ICP备12345678号"),
@@ -192,18 +190,3 @@ def title_slug(title: str) -> str:
 
     words = re.findall(r"[a-z0-9]+", "".join(lazy_pinyin(title)).lower().replace("ü", "v"))
     return "-".join(words) or "jianbao"
-
-
-def _display_path(path: Path) -> Path:
-    """Paths in messages are relative to the working directory when possible: shorter to read."""
-    if not path.is_absolute():
-        return path
-    try:
-        return path.relative_to(_cwd())
-    except ValueError:
-        return path
-
-
-@functools.lru_cache(maxsize=1)
-def _cwd() -> Path:
-    return Path.cwd().resolve()

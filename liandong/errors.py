@@ -8,6 +8,7 @@ reports everything that is wrong at once.
 from __future__ import annotations
 
 import errno
+import functools
 
 from dataclasses import dataclass
 from pathlib import Path
@@ -98,3 +99,23 @@ def os_reason(exc: OSError) -> str:
     if exc.errno is None:
         return str(exc)
     return OS_ERRORS.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")
+
+
+# PDF variants --pdf-variant and site.yaml accept: here, not in liandong.config, so the command line
+# can offer them without importing the YAML parser (a no-op build never parses anything).
+PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")
+
+
+def display_path(path: Path) -> Path:
+    """Paths in messages are relative to the working directory when possible: shorter to read."""
+    if not path.is_absolute():
+        return path
+    try:
+        return path.relative_to(_cwd())
+    except ValueError:
+        return path
+
+
+@functools.lru_cache(maxsize=1)
+def _cwd() -> Path:
+    return Path.cwd().resolve()

@@ -176,14 +176,54 @@ def render_job(html: str, base_url: str, variant: str | None, source: Path,
 
     ``files`` (absolute path → bytes) is for processes that cannot see the site folder: the job
     then reads only those (liandong.cluster sends them)."""
+    fetcher = shipped_fetcher(files) if files is not None else None
+    return warm_up().render(html, base_url, variant, source, fetcher)
+
+
+def warm_up() -> PdfRenderer:
+    """This process's renderer, made on first use: importing WeasyPrint and loading the fonts take
+    about a second, which a build spends in a worker while it is still planning (liandong.publish)."""
     global _process_renderer
     if _process_renderer is None:
         # Without HarfBuzz subsetting WeasyPrint falls back to fontTools, which stamps fonts with the
         # current time unless SOURCE_DATE_EPOCH is set: pin it so PDFs stay reproducible either way.
         os.environ.setdefault("SOURCE_DATE_EPOCH", "0")
         _process_renderer = PdfRenderer()
-    fetcher = shipped_fetcher(files) if files is not None else None
-    return _process_renderer.render(html, base_url, variant, source, fetcher)
+    return _process_renderer
+
+
+def warm_up_job() -> None:
+    """Submitted to a fresh worker so that it is ready when the first PDF arrives: WeasyPrint, and
+    jieba's dictionary, which the print templates use to break titles (another half second)."""
+    from liandong.print_text import _segmenter
+
+    warm_up()
+    _segmenter()
+
+
+def render_print_job(config, page, css: str) -> bytes:
+    """Lay out a print page's HTML and render its PDF, both in this worker: the print HTML needs
+    Jinja and jieba, which the main process then never loads when it only publishes pages (used
+    with local process pools; a cluster gets the finished HTML, see liandong.cluster)."""
+    from liandong.pipeline import print_html
+
+    html = print_html(_print_env(config), page, config, css)
+    return render_job(html, str(config.site_dir), config.pdf.variant, page.context["source"])
+
+
+def _print_env(config):
+    """One Jinja environment per site folder and settings in this worker (Jinja reloads a template
+    whose file changed, so a worker kept by ``serve`` sees edited templates)."""
+    global _env_for
+    from liandong.templates import make_env
+
+    key = (str(config.site_dir), config.digest)
+    if _env_for is None or _env_for[0] != key:
+        _env_for = (key, make_env(config))
+    return _env_for[1]
+
+
+_env_for = None
 
 
 def process_pool(workers: int) -> Executor:

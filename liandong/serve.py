@@ -3,8 +3,11 @@
 The site is built (incrementally, PDFs included, drafts too: their page carries a 草稿 banner)
 into .liandong-cache/serve/, never into build/.
 A watcher thread rebuilds on every change to site.yaml, content/ or templates/; browsers hear of
-it over Server-Sent Events and reload. A failed build keeps the last good pages and shows the
-error, with file and line, over every page and in the terminal; the next good build clears it.
+it over Server-Sent Events and reload. The pages come first: the build exchanges them in before
+it renders the issue PDFs (``html_first``, see liandong.publish), and the pages reload then, with
+the 印刷版预览 saying that the PDF is being redrawn (正在重新生成…) until the new PDF is live, when
+the preview reloads in turn. A failed build keeps the last good pages and shows the error, with
+file and line, over every page and in the terminal; the next good build clears it.
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ RELOAD_SCRIPT = """<script>
   source.onmessage = function (event) { if (event.data === "reload") location.reload(); };
 })();
 </script>"""
+# The PDF preview also reloads when the PDF is live ("pdf"): a PDF viewer cannot reload itself.
+PREVIEW_RELOAD_SCRIPT = RELOAD_SCRIPT.replace('event.data === "reload"', '(event.data === "reload" || event.data === "pdf")')
+REDRAWING = "印刷版正在重新生成……网页已经更新，新的 PDF 生成后这里会自动刷新。"
 ERROR_STYLE = ("position:fixed;left:0;right:0;bottom:0;max-height:60vh;overflow:auto;z-index:9999;margin:0;"
                "padding:1em;background:#fff3f3;color:#a00;border-top:4px solid #c00;font:15px/1.6 monospace;"
                "white-space:pre-wrap")
@@ -39,24 +45,48 @@ ERROR_STYLE = ("position:fixed;left:0;right:0;bottom:0;max-height:60vh;overflow:
 
 @dataclass
 class PreviewState:
-    """What the server shows: the build generation (bumped after every build) and the last error."""
+    """What the server shows: the pages' generation (bumped when new pages are live), the PDFs'
+    (bumped when new PDFs are live), whether a PDF is being redrawn, and the last error."""
 
     out_dir: Path
     site_dir: Path = Path(".")
     generation: int = 0
+    pdf_generation: int = 0
+    pdf_pending: bool = False
     error: str | None = None
     changed: threading.Condition = field(default_factory=threading.Condition)
 
     def publish(self, error: str | None) -> None:
+        """A build ended (or failed): pages reload, and a PDF preview stops waiting."""
         with self.changed:
             self.error = error
             self.generation += 1
+            if self.pdf_pending:
+                self.pdf_pending = False
+                self.pdf_generation += 1
             self.changed.notify_all()
 
-    def wait_for_change(self, seen: int, timeout: float) -> int:
+    def pages_live(self, pdf_follows: bool) -> None:
+        """New pages are live: they reload now; the PDF preview says it is redrawn if one follows."""
         with self.changed:
-            self.changed.wait_for(lambda: self.generation != seen, timeout=timeout)
-            return self.generation
+            self.error = None
+            self.generation += 1
+            self.pdf_pending = pdf_follows
+            self.changed.notify_all()
+
+    def pdfs_live(self) -> None:
+        with self.changed:
+            self.pdf_pending = False
+            self.pdf_generation += 1
+            self.changed.notify_all()
+
+    def versions(self) -> tuple[int, int]:
+        return self.generation, self.pdf_generation
+
+    def wait_for_change(self, seen: tuple[int, int], timeout: float) -> tuple[int, int]:
+        with self.changed:
+            self.changed.wait_for(lambda: self.versions() != seen, timeout=timeout)
+            return self.versions()
 
 
 ALLOWED_HOSTS = ("127.0.0.1", "localhost")
@@ -146,8 +176,10 @@ def make_handler(state: PreviewState, stop: threading.Event):
             if path == EVENTS:
                 return self.send_events()
             if path.startswith(PREVIEW):
-                preview = pdf_preview_page(unquote(path[len(PREVIEW):]), state.generation, state.out_dir)
-                return self.send_html(preview, body=body) if preview else self.send_plain(404, "无此期", body)
+                preview = pdf_preview_page(unquote(path[len(PREVIEW):]), state.pdf_generation, state.out_dir,
+                                           state.pdf_pending)
+                return self.send_html(preview, body=body, script=PREVIEW_RELOAD_SCRIPT) if preview \
+                    else self.send_plain(404, "无此期", body)
             if path.startswith(WECHAT):
                 return self.send_html(wechat_page(state.site_dir, unquote(path[len(WECHAT):])), body=body)
             local, redirect = resolve_request(state.out_dir, path)
@@ -181,8 +213,9 @@ def make_handler(state: PreviewState, stop: threading.Event):
             if body:
                 self.wfile.write(data)
 
-        def send_html(self, page: str, status: int = 200, issue_path: str = "", body: bool = True) -> None:
-            page = decorate(page, state.error, issue_path)
+        def send_html(self, page: str, status: int = 200, issue_path: str = "", body: bool = True,
+                      script: str = RELOAD_SCRIPT) -> None:
+            page = decorate(page, state.error, issue_path, script)
             data = page.encode("utf-8")
             self.send_response(status)
             self.send_header("Content-Type", "text/html; charset=utf-8")
@@ -195,10 +228,11 @@ def make_handler(state: PreviewState, stop: threading.Event):
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.end_headers()
-            seen = state.generation
+            seen = state.versions()
             while not stop.is_set():
                 current = state.wait_for_change(seen, timeout=10)
-                message = "data: reload\n\n" if current != seen else ": keep-alive\n\n"
+                message = ("data: reload\n\n" if current[0] != seen[0] else "") + \
+                          ("data: pdf\n\n" if current[1] != seen[1] else "") or ": keep-alive\n\n"
                 seen = current
                 self.wfile.write(message.encode())
                 self.wfile.flush()
@@ -213,9 +247,9 @@ class PreviewServer(ThreadingHTTPServer):
         """Requests handle their own failures; nothing is printed for a client that went away."""
 
 
-def decorate(page: str, error: str | None, path: str) -> str:
+def decorate(page: str, error: str | None, path: str, script: str = RELOAD_SCRIPT) -> str:
     """Add the reload script, links to the PDF preview and the WeChat post on issue pages, and the error overlay."""
-    extra = RELOAD_SCRIPT
+    extra = script
     parts = [p for p in path.strip("/").split("/") if p and p != "index.html"]
     if len(parts) == 2 and YEAR_AND_NUMBER.fullmatch("/".join(parts)):
         extra += (f'<a href="{PREVIEW}{parts[0]}/{parts[1]}/" style="position:fixed;top:.5em;right:.5em;'
@@ -228,19 +262,23 @@ def decorate(page: str, error: str | None, path: str) -> str:
     return page[:index] + extra + page[index:] if index >= 0 else page + extra
 
 
-def pdf_preview_page(issue: str, generation: int, out_dir: Path) -> str | None:
-    """The issue's PDF in a frame that reloads with every build (a PDF viewer cannot reload itself);
-    None unless ``issue`` is <year>/<number> in ASCII digits. The PDF is the one in the issue's
-    folder (its name starts with the site's ``slug``)."""
+def pdf_preview_page(issue: str, generation: int, out_dir: Path, redrawing: bool = False) -> str | None:
+    """The issue's PDF in a frame that reloads whenever a new PDF is live (a PDF viewer cannot
+    reload itself); while one is being rendered (``redrawing``), a notice says so above the last
+    PDF. None unless ``issue`` is <year>/<number> in ASCII digits. The PDF is the one in the
+    issue's folder (its name starts with the site's ``slug``)."""
     parts = [p for p in issue.strip("/").split("/") if p]
     if len(parts) != 2 or not YEAR_AND_NUMBER.fullmatch("/".join(parts)):
         return None
     year, number = parts
     found = sorted((out_dir / year / number).glob("*.pdf"))
     pdf = f"/{year}/{number}/{quote(found[0].name) if found else ''}?v={generation}"
+    notice = (f'<p id="liandong-redrawing" role="status" style="margin:0;padding:.6em 1em;background:#fff8e1;'
+              f'color:#6d4c00;border-bottom:2px solid #e0a800;font:16px/1.5 sans-serif">{REDRAWING}</p>') if redrawing else ""
     return (f"<!DOCTYPE html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>印刷版预览 {year}年第{int(number)}期</title>"
-            f"<style>html,body,iframe{{margin:0;width:100%;height:100%;border:0}}</style></head>"
-            f"<body><iframe src=\"{pdf}\" title=\"印刷版 PDF\"></iframe></body></html>")
+            f"<style>html,body{{margin:0;height:100%}}body{{display:flex;flex-direction:column}}"
+            f"iframe{{flex:1;width:100%;border:0}}</style></head>"
+            f"<body>{notice}<iframe src=\"{pdf}\" title=\"印刷版 PDF\"></iframe></body></html>")
 
 
 def wechat_page(site_dir: Path, rest: str) -> str:
@@ -273,18 +311,34 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     """Run the preview until Ctrl-C (KeyboardInterrupt) or SIGTERM (:class:`Terminated`), which are
     raised to the caller once the server, the watcher and every PDF worker have stopped."""
     from liandong.build import build
-    from liandong.pdf import process_pool
+    from liandong.pdf import process_pool, warm_up_job
+    from liandong.publish import HTML, PRINTS
 
     install_sigterm()
     out_dir = site_dir / ".liandong-cache" / "serve"
     state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
     executor = process_pool(2) if pdf else None
+    if executor is not None:  # the workers import WeasyPrint and jieba now, not when the first edit is saved
+        for _ in range(2):
+            executor.submit(warm_up_job)
+    memo: dict = {}  # the build cache, kept between rebuilds
 
     def rebuild() -> None:
         started = time.monotonic()
+        pages_shown = []
+        had_error = state.error is not None  # the pages going live clears it
+
+        def on_live(phase: str, following: tuple[str, ...]) -> None:
+            if phase == HTML:  # reload the pages now; the PDF preview waits for the PDFs
+                state.pages_live(pdf_follows=PRINTS in following)
+                pages_shown.append(phase)
+            elif phase == PRINTS:
+                state.pdfs_live()
+
         try:
-            result = build(site_dir, out_dir, pdf=pdf, executor=executor, drafts=True)  # drafts show, with a 草稿 banner
+            result = build(site_dir, out_dir, pdf=pdf, executor=executor, drafts=True,  # drafts show, with a 草稿 banner
+                           html_first=True, on_live=on_live, memo=memo)
         except LiandongError as error:
             message = error.format_message()
         except Exception as error:  # noqa: BLE001 — the preview must outlive any failure and say what it was
@@ -295,10 +349,14 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
             for warning in result.warnings:
                 report(str(warning))
             changed = len(result.written) + len(result.removed)
-            recovered = "问题已解决；" if state.error else ""
+            recovered = "问题已解决；" if had_error else ""
             announce(f"{recovered}已更新 {changed} 个文件，用时 {time.monotonic() - started:.1f} 秒" if changed
                      else f"{recovered}没有变化")
-            state.publish(None)
+            if pages_shown:
+                if state.pdf_pending:  # the PDFs turned out unchanged: the preview stops waiting
+                    state.pdfs_live()
+            else:
+                state.publish(None)
             return
         report(message)
         state.publish(message)

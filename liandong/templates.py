@@ -16,6 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
+from liandong import theme_lookup
 from liandong.chinese import chinese_date, compress_punctuation, spaced_name
 from liandong.config import SiteConfig, _display_path
 from liandong.markdown import MEDIA_SCHEME
@@ -24,27 +25,16 @@ from liandong.errors import LiandongError, Location, Problem
 from liandong.routes import Page, root_prefix
 from liandong.template_errors import render_failure, syntax_message
 
-PACKAGE_DIR = Path(__file__).resolve().parent
-
-
-def _find_theme() -> Path:
-    """liandong/theme/ in an installed wheel; the repository's templates/ in a source checkout
-    (an editable install runs the package from the repository, where the wheel's copy is absent)."""
-    installed = PACKAGE_DIR / "theme"
-    if installed.is_dir() or not (PACKAGE_DIR.parent / "pyproject.toml").is_file():
-        return installed
-    return PACKAGE_DIR.parent / "templates"
-
-
-THEME_DIR = _find_theme()
+THEME_DIR = theme_lookup.THEME_DIR  # where the default theme is (read it there: tests point it elsewhere)
 
 
 def template_dirs(config: SiteConfig) -> list[Path]:
     """Where templates are looked up, first match wins: the site's templates/, then the theme.
     The sample site in the repository *is* the theme's folder; it is listed once."""
     dirs = [config.templates_dir] if config.templates_dir.is_dir() else []
-    if not any(d.resolve() == THEME_DIR.resolve() for d in dirs):
-        dirs.append(THEME_DIR)
+    theme = theme_lookup.THEME_DIR
+    if not any(d.resolve() == theme.resolve() for d in dirs):
+        dirs.append(theme)
     return dirs
 
 

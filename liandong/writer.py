@@ -30,8 +30,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
 
-from liandong.config import _display_path
 from liandong.errors import LiandongError, Location, Problem, os_reason
+from liandong.errors import display_path as _display_path
 
 MARKER = ".liandong-build"
 MARKER_TEXT = "此目录由 liandong 生成，每次构建都会整体替换。\n"

@@ -1,13 +1,17 @@
-"""Interrupted means unchanged: whatever the moment of Ctrl-C, SIGTERM or SIGKILL, build/ is the
-complete previous build or the complete new one, and the next build cleans up and finishes.
+"""Interrupted means a complete tree: whatever the moment of Ctrl-C, SIGTERM or SIGKILL, build/ is
+the complete previous build, the previous build with the new pages and issue PDFs (its volumes and
+search index still the previous build's: the first of the two phases, liandong.publish), or the
+complete new build; the message says which, and the next build cleans up and finishes the job.
 
 The build is interrupted at counted events (a hard link of the staging copy, a page or PDF
-written, the swap, the cache saved: tests/interrupt_driver.py), spread over a whole incremental
-build with PDFs and the yearly volume, not after fixed times.
+written, a swap, the cache saved: tests/interrupt_driver.py), spread over a whole incremental
+build with PDFs and the yearly volume and aimed at both phases and the moment between them, not
+after fixed times.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -33,6 +37,17 @@ def tree(out: Path) -> dict[str, bytes] | None:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
 
 
+def is_late(dest: str) -> bool:
+    """Outputs of the second phase: the search index and the yearly volumes (<year>/<slug>-<year>-volume.pdf)."""
+    return dest.startswith("pagefind/") or (dest.endswith(".pdf") and dest.count("/") == 1)
+
+
+def between(old: dict[str, bytes], new: dict[str, bytes]) -> dict[str, bytes]:
+    """build/ once the first phase is live: the new build but its volumes and search index, which
+    are the old build's."""
+    return {**{d: b for d, b in new.items() if not is_late(d)}, **{d: b for d, b in old.items() if is_late(d)}}
+
+
 def leftovers(site: Path) -> list[str]:
     return [p.name for p in site.iterdir() if p.name.startswith((".build-staging-", ".build-old-"))]
 
@@ -56,7 +71,7 @@ def restore(pristine: Path, site: Path) -> None:
 
 @pytest.fixture(scope="module")
 def scenario(tmp_path_factory):
-    """(site, pristine copy, old tree, new tree, events of the edit's rebuild)."""
+    """(site, pristine copy, old tree, new tree, events of the edit's rebuild, events after each swap)."""
     root = tmp_path_factory.mktemp("interrupt")
     site = copy_site(root / "site")
     build(site, workers=1)
@@ -69,43 +84,61 @@ def scenario(tmp_path_factory):
     new = tree(site / "build")
     assert new != old and "2025/liandong-2025-volume.pdf" in new
     assert new["2025/liandong-2025-volume.pdf"] != old["2025/liandong-2025-volume.pdf"]
-    return site, pristine, old, new, int((root / "count").read_text())
+    counted = json.loads((root / "count").read_text())
+    return site, pristine, old, new, counted["events"], counted["swaps"]
 
 
 def spread(total: int, trials: int) -> list[int]:
     return sorted({1 + (total - 1) * index // (trials - 1) for index in range(trials)} | {total - 6, total - 3})
 
 
-def test_interrupt_at_many_points_leaves_old_or_new(scenario):
-    site, pristine, old, new, total = scenario
-    assert total > 50  # links, pages, search files, two PDFs, the swap and the cache saves
+def aimed(swaps: list[int]) -> list[int]:
+    """Events just before the first swap, just after it (between the phases), in the middle of the
+    second phase and just before its swap."""
+    first, second = swaps
+    return [first - 2, first + 1, first + 2, (first + second) // 2, second - 2]
+
+
+SAID = {"old": "原有输出保持不变", "between": "各期网页和 PDF 已经更新并完整上线；合订本和全文检索仍是上次生成的版本",
+        "new": "新的输出已经完整写入"}
+
+
+def test_interrupt_at_many_points_leaves_a_complete_tree(scenario):
+    site, pristine, old, new, total, swaps = scenario
+    assert total > 50 and len(swaps) == 2  # links, pages, search files, PDFs, a swap per phase, cache saves
+    middle = between(old, new)
+    assert middle not in (old, new)  # the edit changes both phases' outputs
     outcomes = []
-    for sig, trials in (("SIGINT", 9), ("SIGKILL", 7), ("SIGTERM", 2)):
-        for at in spread(total, trials) if sig != "SIGTERM" else [total // 3, total - 4]:
+    for sig, points in (("SIGINT", spread(total, 6) + aimed(swaps)), ("SIGKILL", spread(total, 5) + aimed(swaps)[1:4]),
+                        ("SIGTERM", [total // 3, swaps[0] + 1, total - 4])):
+        for at in points:
             restore(pristine, site)
             result = drive(site, "build", "-j", "1", at=at, sig=sig)
             now = tree(site / "build")
-            assert now in (old, new), f"{sig} at event {at}/{total}: build/ is neither the old nor the new build"
-            outcomes.append((sig, at, "new" if now == new else "old"))
+            state = next((name for name, whole in (("old", old), ("between", middle), ("new", new)) if now == whole), None)
+            assert state, f"{sig} at event {at}/{total}: build/ is neither the old, the between nor the new build"
+            outcomes.append((sig, at, state))
             if sig == "SIGKILL":
                 assert result.returncode == -signal.SIGKILL
             else:
                 assert result.returncode == (130 if sig == "SIGINT" else 143), (at, result.stderr)
                 assert "Traceback" not in result.stderr
-                said = "新的输出已经完整写入" if now == new else "原有输出保持不变"
-                assert said in result.stderr, (sig, at, result.stderr)
+                assert SAID[state] in result.stderr, (sig, at, state, result.stderr)
             if sig != "SIGKILL":
                 assert not leftovers(site), (sig, at)
-            again = drive(site, "build", "-j", "1")
+            again = drive(site, "build", "-j", "1", "-v")
             assert again.returncode == 0, again.stderr
             assert tree(site / "build") == new, f"{sig} at {at}: the next build did not finish the job"
             assert not leftovers(site)
+            if state == "between" and sig != "SIGKILL":  # the cache knew what was live: only the rest is made
+                redone = [line.split(" ", 1)[1] for line in again.stdout.splitlines() if line.startswith("写入 ")]
+                assert redone and all(is_late(dest) for dest in redone), redone
     kinds = {outcome for _, _, outcome in outcomes}
-    assert kinds == {"old", "new"}, outcomes  # the trials did reach both sides of the swap
+    assert kinds == {"old", "between", "new"}, outcomes  # the trials reached every side of both swaps
 
 
 def test_killed_swap_and_leftovers_are_cleaned_by_the_next_build(scenario):
-    site, pristine, old, new, total = scenario
+    site, pristine, old, new, total, swaps = scenario
     restore(pristine, site)
     # leftovers as an earlier SIGKILL leaves them: a staging folder and an old tree
     (site / ".build-staging-deadbeef/2025").mkdir(parents=True)
@@ -119,7 +152,7 @@ def test_killed_swap_and_leftovers_are_cleaned_by_the_next_build(scenario):
 def test_fallback_swap_killed_between_renames_is_restored(scenario, monkeypatch):
     """Where renameat2 cannot exchange, a build killed between its two renames leaves no build/;
     the next build puts the previous tree back before doing anything else."""
-    site, pristine, old, new, total = scenario
+    site, pristine, old, new, total, swaps = scenario
     restore(pristine, site)
     (site / ".build-old-abc123").mkdir()
     os.replace(site / "build", site / ".build-old-abc123" / "tree")  # killed after the first rename
@@ -203,3 +236,26 @@ def test_concurrent_builds_are_serialised_with_a_message(tmp_path):
     assert "另一个 liandong 构建正在写入 build，等它完成后再继续" in second.stderr
     assert "没有变化" in second.stdout  # it waited, then found the work done
     assert not leftovers(site) and (site / "build/2025/liandong-2025-volume.pdf").is_file()
+
+
+def test_a_build_that_dies_after_a_swap_leaves_no_stale_page(site, monkeypatch):
+    """Killed between exchanging build/ and saving the cache, a build leaves a cache that would vouch
+    for the previous pages; if the editor then puts the source back, the next build must still
+    remake the page instead of keeping the newer one (liandong.cache.mark_pending)."""
+    from liandong import pipeline
+
+    build(site, pdf=False, search=False)
+    path, page = site / EDIT[0], site / "build/2025/13/index.html"
+    original = path.read_text(encoding="utf-8")
+    path.write_text(original.replace(EDIT[1], EDIT[2]), encoding="utf-8")
+
+    def dies(self):
+        raise RuntimeError("killed")
+    monkeypatch.setattr(pipeline.Run, "save_cache", dies)
+    with pytest.raises(RuntimeError):
+        build(site, pdf=False, search=False)
+    assert EDIT[2] in page.read_text(encoding="utf-8")  # the first phase was live
+    monkeypatch.undo()
+    path.write_text(original, encoding="utf-8")
+    build(site, pdf=False, search=False)
+    assert EDIT[1] in page.read_text(encoding="utf-8") and EDIT[2] not in page.read_text(encoding="utf-8")

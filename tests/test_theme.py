@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-import liandong.templates
+import liandong.theme_lookup
 from liandong.build import build
 from liandong.config import load_config
 from liandong.errors import LiandongError
@@ -70,7 +70,7 @@ def test_an_override_and_the_theme_both_count_for_incremental_builds(tmp_path, m
     """Editing a theme file (as an upgrade of liandong does) or a site override redoes the pages."""
     theme = tmp_path / "theme"
     shutil.copytree(THEME, theme)
-    monkeypatch.setattr(liandong.templates, "THEME_DIR", theme)
+    monkeypatch.setattr(liandong.theme_lookup, "THEME_DIR", theme)
     site = bare_site(tmp_path / "site")
     build(site, pdf=False, search=False)
     assert build(site, pdf=False, search=False).written == ()

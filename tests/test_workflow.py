@@ -281,7 +281,7 @@ class Preview:
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
-        self.url = self.wait_for(r"预览地址：(http://127\.0\.0\.1:\d+/)").group(1)
+        self.url = self.wait_for(r"预览地址：(http://127\.0\.0\.1:\d+/)", timeout=900).group(1)  # the first build renders every PDF
 
     def _read(self):
         for line in self.process.stdout:
