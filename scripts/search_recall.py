@@ -73,7 +73,8 @@ def measure(site_dir: Path, queries: list[str], chromium: str, segment: bool = F
     with tempfile.TemporaryDirectory() as scratch:
         out = Path(scratch) / "build"
         build(site_dir, out, pdf=False)
-        version = json.loads((out / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))["version"]
+        newest = json.loads((out / "pagefind/indexes.json").read_text(encoding="utf-8"))["indexes"][0]
+        version = json.loads((out / f"pagefind/{newest}/pagefind-entry.json").read_text(encoding="utf-8"))["version"]
         httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
         threading.Thread(target=httpd.serve_forever, daemon=True).start()
         base = f"http://127.0.0.1:{httpd.server_address[1]}/"
@@ -82,9 +83,9 @@ def measure(site_dir: Path, queries: list[str], chromium: str, segment: bool = F
                 browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
                 page = browser.new_page()
                 page.goto(base + "search/index.html")
+                page.wait_for_selector("#search-form[data-ready]", timeout=60000)
                 found = page.evaluate("""async ([queries, segment]) => {
-                    const pagefind = await import("/pagefind/pagefind.js");
-                    await pagefind.options({ baseUrl: "/" });
+                    const pagefind = window.liandongPagefind;  // every year's index, merged by the page
                     const words = new Intl.Segmenter("zh-CN", { granularity: "word" });
                     const out = {};
                     for (const q of queries) {

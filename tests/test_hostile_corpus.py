@@ -72,7 +72,9 @@ def assert_nothing_injected(out: Path) -> None:
     for feed in (out / "feed.xml", out / "sitemap.xml"):
         text = feed.read_text(encoding="utf-8")
         assert "<script" not in text.lower() and not re.search(r"""href=["']\s*javascript""", text, re.I)
-    for fragment in (out / "pagefind/fragment").glob("*"):  # search results link to meta "link"
+    fragments = list(out.glob("pagefind/*/fragment/*"))  # one index per year; results link to meta "link"
+    assert fragments or not (out / "pagefind").exists()
+    for fragment in fragments:
         data = gzip.decompress(fragment.read_bytes())
         record = json.loads(data[data.index(b"{"):])
         assert re.fullmatch(r"\d{4}/\d{2}/index\.html#article-\d+", record["meta"]["link"]), record["meta"]

@@ -1,6 +1,9 @@
-/* liandong search page: Pagefind's browser API over the index that `liandong build` writes to
-   pagefind/. Everything comes from the site itself. Opened from disk (file://) the browser refuses
-   to load the index, so the page says so instead of failing silently. */
+/* liandong search page: Pagefind's browser API over the indexes that `liandong build` writes to
+   pagefind/<year>/, one per year (so an edit re-indexes one year), merged here into one search
+   with Pagefind's mergeIndex. pagefind/indexes.json lists the years, newest first; the newest
+   year's folder also holds Pagefind's program. Everything comes from the site itself. Opened from
+   disk (file://) the browser refuses to load the index, so the page says so instead of failing
+   silently. */
 (function () {
   "use strict";
 
@@ -8,7 +11,7 @@
   var CHECK_LIMIT = 200;  // up to this many candidates, read each one's text (one small file each)
   var script = document.currentScript;
   var root = script.getAttribute("data-root");
-  var indexUrl = script.getAttribute("data-index");
+  var indexUrl = script.getAttribute("data-index");  // the pagefind/ folder, relative to this page
   var form = document.getElementById("search-form");
   var fields = {
     q: document.getElementById("search-q"),
@@ -230,9 +233,15 @@
       });
       order.map(function (index) { return [searches[index], index]; }).forEach(function (pair) {
         var search = pair[0], index = pair[1];
+        // A result's id is its fragment's short hash, unique within one year's index but not
+        // necessarily across years: the nth result with an id in one search is its nth record.
+        var count = new Map();
         (search ? search.results : []).forEach(function (result) {
-          if (seen.has(result.id)) return;
-          seen.add(result.id);
+          var nth = count.get(result.id) || 0;
+          count.set(result.id, nth + 1);
+          var key = result.id + "#" + nth;
+          if (seen.has(key)) return;
+          seen.add(key);
           candidates.push({ result: result, literal: literal.indexOf(queries[index]) !== -1 });
         });
       });
@@ -374,11 +383,31 @@
     });
   };
 
+  // The years' indexes as one: the newest year's Pagefind is the primary instance, and every other
+  // year is merged into it, in order (newest first), so that results of equal score keep that order.
+  function loadIndexes() {
+    var folder = new URL(indexUrl, location.href);
+    return fetch(new URL("indexes.json", folder).href).then(function (response) {
+      if (!response.ok) throw new Error("pagefind/indexes.json: " + response.status);
+      return response.json();
+    }).then(function (manifest) {
+      var years = manifest.indexes;
+      var options = { baseUrl: basePath, excerptLength: 36 };
+      return import(new URL(years[0] + "/pagefind.js", folder).href).then(function (module) {
+        return module.options(options).then(function () {
+          return Promise.all(years.slice(1).map(function (year) {
+            return module.mergeIndex(new URL(year + "/", folder).pathname, options);
+          }));
+        }).then(function () { return module; });
+      });
+    });
+  }
+
   say("正在加载搜索索引……");
   basePath = new URL(root, location.href).pathname;
-  import(new URL(indexUrl, location.href).href).then(function (module) {
+  loadIndexes().then(function (module) {
     pagefind = module;
-    return pagefind.options({ baseUrl: basePath, excerptLength: 36 });
+    window.liandongPagefind = module;  // Pagefind's merged API, for scripts/search_recall.py
   }).then(function () {
     fields.q.addEventListener("input", later);
     ["year", "county", "sort"].forEach(function (name) { fields[name].addEventListener("change", run); });
