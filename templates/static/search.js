@@ -25,6 +25,7 @@
   var partialList = document.getElementById("search-partial");
   var more = document.getElementById("search-more");
   var pagefind = null;
+  var indexYears = [];  // the years with an index, newest first (pagefind/indexes.json)
   var basePath = "";
   var latest = 0;      // number of the newest search; older ones drop their results
   var pending = [];    // results of the current search not shown yet
@@ -213,11 +214,7 @@
   function find(current) {
     var options = { filters: current.filters };
     if (current.sort === "date") options.sort = { date: "desc" };
-    if (!current.q) {
-      return pagefind.search(null, options).then(function (search) {
-        return search.results.map(function (result) { return { result: result, tier: 1 }; });
-      });
-    }
+    if (!current.q) return listAll(current.filters);
     var variants = [current.q, simplified(current.q)].map(termsOf);
     var queries = queriesFor(current.q);
     var literal = [current.q, simplified(current.q)];  // their hits are listed even if they hold only part
@@ -269,6 +266,22 @@
           return group(a) - group(b) || dates || a.order - b.order;
         });
       });
+    });
+  }
+
+  // Every article the filters select, newest first. Pagefind orders a merged search by score, which
+  // would shuffle the years, so each year is asked on its own (only its index answers) and the
+  // years are put one after the other; within a year Pagefind sorts by date.
+  function listAll(filters) {
+    var years = filters.year ? [filters.year] : indexYears;
+    return Promise.all(years.map(function (year) {
+      return pagefind.search(null, { filters: Object.assign({}, filters, { year: year }), sort: { date: "desc" } });
+    })).then(function (searches) {
+      var entries = [];
+      searches.forEach(function (search) {
+        search.results.forEach(function (result) { entries.push({ result: result, tier: 1 }); });
+      });
+      return entries;
     });
   }
 
@@ -391,7 +404,7 @@
       if (!response.ok) throw new Error("pagefind/indexes.json: " + response.status);
       return response.json();
     }).then(function (manifest) {
-      var years = manifest.indexes;
+      var years = indexYears = manifest.indexes;
       var options = { baseUrl: basePath, excerptLength: 36 };
       return import(new URL(years[0] + "/pagefind.js", folder).href).then(function (module) {
         return module.options(options).then(function () {
