@@ -6,6 +6,7 @@ import re
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -142,6 +143,26 @@ def test_pagefind_runs_only_when_an_article_changes_and_only_for_its_year(site, 
                          for p in (site / "build/pagefind/2025").rglob("*") if p.is_file()}
     cached = {p.name: len(list(p.iterdir())) for p in (site / ".liandong-cache/search").iterdir()}
     assert cached == {"2024": 1, "2025": 1}  # per year, the index of the old text is dropped
+
+
+def test_a_cached_index_moved_to_another_year_is_not_trusted(site):
+    """Each signed digest list names its year and key: another year's index, though made on this
+    machine, is never published in place of this year's."""
+    from liandong.search import cached_index
+
+    build(site, pdf=False)
+    published = {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind").rglob("*")
+                 if p.is_file()}
+    cache = site / ".liandong-cache/search"
+    (old_2024,), (old_2025,) = list((cache / "2024").iterdir()), list((cache / "2025").iterdir())
+    assert cached_index(old_2024) and cached_index(old_2025)
+    shutil.rmtree(old_2025)
+    shutil.copytree(old_2024, old_2025)  # 2024's files and signed list, where 2025's index is looked for
+    assert cached_index(old_2025) is None
+    shutil.rmtree(site / "build")
+    build(site, pdf=False)
+    assert {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind").rglob("*")
+            if p.is_file()} == published  # 2025's index was made again
 
 
 def test_a_pagefind_elsewhere_is_never_used(site, monkeypatch):
