@@ -1,4 +1,4 @@
-"""Full-text search: one Pagefind record per article, published as ordinary outputs under pagefind/.
+"""Full-text search: one Pagefind record per article, one index per year, published under pagefind/.
 
 Pagefind (https://pagefind.app) writes a static index that the browser searches without a server
 program, so search works on an intranet copy of build/. Only the *extended* binary
@@ -11,12 +11,20 @@ article rather than the top of its issue, and carries meta (title, issue, date, 
 result list and filters (year, county) for narrowing. Records are added in archive order, and
 Pagefind 1.4.0 writes the same files for the same records, so builds stay byte-identical.
 
-The index is made once per distinct set of records and kept in .liandong-cache/search/, so a build
-in which no article changed does not run Pagefind; its files then go through the build's normal
-change tracking and atomic staging like any other output. A cached index is published only after
-every file is checked against the digest list written with it, and that list is signed with this
-machine's cache key (liandong.cache): a damaged index, or one copied in from elsewhere (its
-pagefind.js runs in readers' browsers), is rebuilt instead.
+The archive is indexed **year by year**: ``pagefind/<year>/`` holds that year's index, and the
+search page merges them in the browser with Pagefind's multisite ``mergeIndex``. Editing one issue
+re-runs Pagefind over its year only (at 1000 issues: ~110 articles instead of ~3,000); the other
+years' indexes come from the cache. Pagefind's program (``pagefind.js`` and its WebAssembly) is
+published once, in the newest year's folder, whose index is the primary one the others merge into;
+``pagefind/indexes.json`` lists the years newest first for static/search.js.
+
+Each year's index is made once per distinct set of records and kept in
+.liandong-cache/search/<year>/, so a build in which none of a year's articles changed does not run
+Pagefind for it; its files then go through the build's normal change tracking and atomic staging
+like any other output. A cached index is published only after every file is checked against the
+digest list written with it, and that list, naming the index it belongs to, is signed with this
+machine's cache key (liandong.cache): a damaged index, or one copied in from elsewhere or from
+another year's folder (its pagefind.js runs in readers' browsers), is rebuilt instead.
 """
 
 from __future__ import annotations
@@ -34,7 +42,7 @@ from pathlib import Path
 from liandong.cache import CACHE_DIR, Damaged, sign, verified
 from liandong.config import SiteConfig, _display_path, content_digest
 from liandong.errors import LiandongError, Location, Problem
-from liandong.model import Archive
+from liandong.model import Archive, Issue
 
 SEARCH_DIR = "pagefind"  # where the index goes under build/; static/search.js imports it from there
 COMPLETE = ".complete"  # written last into a cached index (its files and their digests): never half-used
@@ -51,8 +59,13 @@ class Record:
 
 def search_records(archive: Archive) -> list[Record]:
     """One record per article, newest issue first: the text a reader sees on the article."""
+    return issue_records(archive.issues)
+
+
+def issue_records(issues: list[Issue]) -> list[Record]:
+    """The records of these issues' articles, in the issues' order."""
     records = []
-    for issue in archive.issues:
+    for issue in issues:
         for article in issue.articles:
             credit = f"\n（{article.contributor} 供稿）" if article.contributor else ""
             records.append(Record(
@@ -66,40 +79,89 @@ def search_records(archive: Archive) -> list[Record]:
     return records
 
 
-def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str], dict[str, Path]]:
-    """The search index as outputs under pagefind/: ({dest: key}, {dest: file to publish}).
+MANIFEST = "indexes.json"  # pagefind/indexes.json: the years' indexes, newest (the primary) first
 
-    An archive with nothing published yet (a new bulletin whose first issue is still a draft) has
-    no index: Pagefind refuses to index nothing, and there is nothing to find."""
-    if not archive.issues:
+
+def is_program(name: str) -> bool:
+    """Pagefind's script and WebAssembly, the same for every index of one version: published once."""
+    return name == "pagefind.js" or (name.startswith("wasm.") and name.endswith(".pagefind"))
+
+
+def records_by_year(archive: Archive) -> list[tuple[int, list[Issue]]]:
+    """The years that have articles to index, newest first, each with its issues (archive order).
+    A year whose issues hold no article gets no index: Pagefind refuses to index nothing."""
+    return [(year, issues) for year, issues in archive.years() if any(issue.articles for issue in issues)]
+
+
+def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str], dict[str, bytes | Path]]:
+    """The search index as outputs under pagefind/: ({dest: key}, {dest: file or bytes to publish}).
+
+    One index per year, each made (or taken from the cache) on its own, so an edit re-indexes only
+    its year. An archive with nothing published yet (a new bulletin whose first issue is still a
+    draft) has no index: there is nothing to find."""
+    years = records_by_year(archive)
+    if not years:
         return {}, {}
     where = Location(_display_path(config.site_dir))
     language = config.language.lower()
     binary = extended_binary(where)
-    # Records come from the issues alone, and an issue's digest covers its source and the settings
-    # it was read with: so these digests, in archive order, identify the index.
-    key = content_digest("search-cli", RECORD_FORMAT, metadata.version("pagefind_bin_extended"), language,
-                         *(issue.digest for issue in archive.issues))
-    index = config.site_dir / CACHE_DIR / "search" / key
-    digests = cached_index(index)
-    if digests is None:
-        shutil.rmtree(index, ignore_errors=True)
-        make_index(search_records(archive), index, language, binary, where)
+    version = metadata.version("pagefind_bin_extended")
+    cache_root = config.site_dir / CACHE_DIR / "search"
+    keys: dict[str, str] = {}
+    files: dict[str, bytes | Path] = {}
+    for position, (year, issues) in enumerate(years):
+        index = year_index(cache_root, year, issues, version, language, binary, where)
         digests = cached_index(index)
-    keys = {f"{SEARCH_DIR}/{name}": digest for name, digest in digests.items()}
-    return keys, {f"{SEARCH_DIR}/{name}": index / name for name in digests}
+        for name, digest in digests.items():
+            if position and is_program(name):
+                continue  # only the primary (newest) year's folder carries Pagefind's program
+            keys[f"{SEARCH_DIR}/{year}/{name}"] = digest
+            files[f"{SEARCH_DIR}/{year}/{name}"] = index / name
+    manifest = json.dumps({"indexes": [str(year) for year, _ in years]}).encode("utf-8")
+    keys[f"{SEARCH_DIR}/{MANIFEST}"] = content_digest(manifest)
+    files[f"{SEARCH_DIR}/{MANIFEST}"] = manifest
+    drop_other_years(cache_root, {str(year) for year, _ in years})
+    return keys, files
+
+
+def year_index(cache_root: Path, year: int, issues: list[Issue], version: str, language: str, binary: Path,
+               where: Location) -> Path:
+    """The cached folder of one year's index, made now if there is none to trust.
+
+    Records come from the issues alone, and an issue's digest covers its source and the settings
+    it was read with: so these digests, in archive order, identify the year's index."""
+    key = content_digest("search-year", RECORD_FORMAT, version, language, str(year), *(issue.digest for issue in issues))
+    index = cache_root / str(year) / key
+    if cached_index(index) is None:
+        shutil.rmtree(index, ignore_errors=True)
+        make_index(issue_records(issues), index, language, binary, where)
+    return index
+
+
+def drop_other_years(cache_root: Path, years: set[str]) -> None:
+    """Remove cached indexes of years the archive no longer has (and of the former one-index layout)."""
+    try:
+        entries = list(cache_root.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        if entry.name not in years and not entry.name.startswith((".part-", ".pages-")):
+            shutil.rmtree(entry, ignore_errors=True)
 
 
 def cached_index(index: Path) -> dict[str, str] | None:
     """The files of a finished cached index and their digests; None if there is none to trust.
 
-    Trusted means: the digest list is signed by this machine, names only files inside the index,
-    and every file still has the digest it was made with.
+    Trusted means: the digest list is signed by this machine and names this index (its year and
+    key), names only files inside the index, and every file still has the digest it was made with.
     """
     try:
-        digests = json.loads(bytes(verified((index / COMPLETE).read_bytes())))
+        signed = json.loads(bytes(verified((index / COMPLETE).read_bytes())))
     except (OSError, ValueError, Damaged):
         return None
+    if not isinstance(signed, dict) or signed.get("index") != index_name(index):
+        return None
+    digests = signed.get("files")
     if not isinstance(digests, dict) or not digests:
         return None
     for name, digest in digests.items():
@@ -112,6 +174,11 @@ def cached_index(index: Path) -> dict[str, str] | None:
         except OSError:
             return None
     return digests
+
+
+def index_name(index: Path) -> str:
+    """What a cached index's signed digest list must name: its year and key, ``2025/<key>``."""
+    return f"{index.parent.name}/{index.name}"
 
 
 def _plain_relative(name: str) -> bool:
@@ -133,7 +200,8 @@ def make_index(records: list[Record], index: Path, language: str, binary: Path, 
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
         digests = {path.relative_to(scratch).as_posix(): content_digest(path.read_bytes())
                    for path in sorted(scratch.rglob("*")) if path.is_file()}
-        (scratch / COMPLETE).write_bytes(sign(json.dumps(digests, indent=0, sort_keys=True).encode("utf-8")))
+        signed = {"index": index_name(index), "files": digests}
+        (scratch / COMPLETE).write_bytes(sign(json.dumps(signed, indent=0, sort_keys=True).encode("utf-8")))
         try:
             os.replace(scratch, index)
         except OSError:

@@ -6,6 +6,7 @@ import re
 
 import importlib.util
 import json
+import shutil
 from pathlib import Path
 from urllib.parse import quote
 
@@ -47,13 +48,24 @@ def test_one_record_per_article_with_anchor_meta_and_filters():
     assert "树下说事" in record.content and record.content.endswith("（郴州市桂阳县人大常委会 供稿）")
 
 
-def test_build_writes_the_index_with_the_pinned_pagefind(built_site):
-    entry = json.loads((built_site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
-    assert entry["version"] == PINNED_PAGEFIND
-    assert list(entry["languages"]) == ["zh-cn"]
-    assert entry["languages"]["zh-cn"]["page_count"] == len(content_articles())
-    assert (built_site / "pagefind/pagefind.js").is_file()
-    assert not (built_site / "pagefind/playground").exists()
+def index_years(build_dir: Path) -> list[str]:
+    return json.loads((build_dir / "pagefind/indexes.json").read_text(encoding="utf-8"))["indexes"]
+
+
+def test_build_writes_one_index_per_year_with_the_pinned_pagefind(built_site):
+    years = index_years(built_site)
+    articles = content_articles()
+    assert years == sorted({str(a["year"]) for a in articles}, reverse=True) == ["2025", "2024"]
+    for year in years:
+        entry = json.loads((built_site / f"pagefind/{year}/pagefind-entry.json").read_text(encoding="utf-8"))
+        assert entry["version"] == PINNED_PAGEFIND
+        assert list(entry["languages"]) == ["zh-cn"]
+        assert entry["languages"]["zh-cn"]["page_count"] == len([a for a in articles if str(a["year"]) == year])
+    # Pagefind's program once, in the newest year's folder (the primary index the others merge into)
+    programs = sorted(p.relative_to(built_site).as_posix() for p in (built_site / "pagefind").rglob("*")
+                      if p.name == "pagefind.js" or p.name.startswith("wasm."))
+    assert programs == ["pagefind/2025/pagefind.js", "pagefind/2025/wasm.unknown.pagefind"]
+    assert not list((built_site / "pagefind").rglob("playground")) and not list((built_site / "pagefind").rglob("*-ui.*"))
 
 
 def test_two_builds_write_byte_identical_search_indexes(tmp_path):
@@ -62,14 +74,14 @@ def test_two_builds_write_byte_identical_search_indexes(tmp_path):
     build(second, tmp_path / "elsewhere", pdf=False)
     files = {p.relative_to(first / "build") for p in (first / "build").rglob("*") if p.is_file()}
     assert {p.relative_to(tmp_path / "elsewhere") for p in (tmp_path / "elsewhere").rglob("*") if p.is_file()} == files
-    assert any(str(p).startswith("pagefind/fragment/") for p in files)
+    assert any(str(p).startswith("pagefind/2024/fragment/") for p in files)
     for path in sorted(files):
         assert (first / "build" / path).read_bytes() == (tmp_path / "elsewhere" / path).read_bytes(), path
 
 
 def test_without_the_extended_binary_the_build_stops_and_keeps_the_old_output(site, monkeypatch):
     build(site, pdf=False)
-    before = (site / "build/pagefind/pagefind-entry.json").read_bytes()
+    before = (site / "build/pagefind/2025/pagefind-entry.json").read_bytes()
     import builtins
     real_import = builtins.__import__
 
@@ -84,15 +96,17 @@ def test_without_the_extended_binary_the_build_stops_and_keeps_the_old_output(si
     with pytest.raises(LiandongError) as info:
         build(site, pdf=False)
     assert "pagefind[extended]" in info.value.format_message()
-    assert (site / "build/pagefind/pagefind-entry.json").read_bytes() == before
+    assert (site / "build/pagefind/2025/pagefind-entry.json").read_bytes() == before
 
 
-def test_pagefind_runs_only_when_an_article_changes(site, monkeypatch):
+def test_pagefind_runs_only_when_an_article_changes_and_only_for_its_year(site, monkeypatch):
     import liandong.search
 
     first = build(site, pdf=False)
-    assert "pagefind/pagefind-entry.json" in first.written
-    before = {p.name for p in (site / "build/pagefind/fragment").iterdir()}
+    assert {"pagefind/2025/pagefind-entry.json", "pagefind/2024/pagefind-entry.json"} <= set(first.written)
+    before = {p.name for p in (site / "build/pagefind/2024/fragment").iterdir()}
+    untouched = {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind/2025").rglob("*")
+                 if p.is_file()}
 
     def must_not_run(*args):
         raise AssertionError("Pagefind ran although no article changed")
@@ -108,21 +122,53 @@ def test_pagefind_runs_only_when_an_article_changes(site, monkeypatch):
     config = site / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("联络动态", "联络动态试刊"), encoding="utf-8")
     assert not [dest for dest in build(site, pdf=False).written if dest.startswith("pagefind/")]
+
+    indexed = []  # the years Pagefind is run for: the records' years
+
+    def recording(records, *args):
+        indexed.append(sorted({r.filters["year"][0] for r in records}))
+        return real_write(records, *args)
+
+    monkeypatch.setattr(liandong.search, "write_with_cli", recording)
     issue = site / "content/2024/36.md"
     issue.write_text(issue.read_text(encoding="utf-8").replace("每周三晚", "每周三、周五晚"), encoding="utf-8")
     report = build(site, pdf=False)
-    assert "pagefind/pagefind-entry.json" in report.written
-    after = {p.name for p in (site / "build/pagefind/fragment").iterdir()}
+    assert indexed == [["2024"]]
+    assert "pagefind/2024/pagefind-entry.json" in report.written
+    assert not [dest for dest in report.written + report.removed if dest.startswith("pagefind/2025/")]
+    after = {p.name for p in (site / "build/pagefind/2024/fragment").iterdir()}
     assert len(after) == len(before) and len(after - before) == 1  # the edited article's fragment only
-    assert any(dest.startswith("pagefind/fragment/") for dest in report.removed)
-    cached = list((site / ".liandong-cache/search").iterdir())
-    assert len(cached) == 1  # the index of the old text is dropped
+    assert any(dest.startswith("pagefind/2024/fragment/") for dest in report.removed)
+    assert untouched == {p.relative_to(site / "build").as_posix(): p.read_bytes()
+                         for p in (site / "build/pagefind/2025").rglob("*") if p.is_file()}
+    cached = {p.name: len(list(p.iterdir())) for p in (site / ".liandong-cache/search").iterdir()}
+    assert cached == {"2024": 1, "2025": 1}  # per year, the index of the old text is dropped
+
+
+def test_a_cached_index_moved_to_another_year_is_not_trusted(site):
+    """Each signed digest list names its year and key: another year's index, though made on this
+    machine, is never published in place of this year's."""
+    from liandong.search import cached_index
+
+    build(site, pdf=False)
+    published = {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind").rglob("*")
+                 if p.is_file()}
+    cache = site / ".liandong-cache/search"
+    (old_2024,), (old_2025,) = list((cache / "2024").iterdir()), list((cache / "2025").iterdir())
+    assert cached_index(old_2024) and cached_index(old_2025)
+    shutil.rmtree(old_2025)
+    shutil.copytree(old_2024, old_2025)  # 2024's files and signed list, where 2025's index is looked for
+    assert cached_index(old_2025) is None
+    shutil.rmtree(site / "build")
+    build(site, pdf=False)
+    assert {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind").rglob("*")
+            if p.is_file()} == published  # 2025's index was made again
 
 
 def test_a_pagefind_elsewhere_is_never_used(site, monkeypatch):
     monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
     build(site, pdf=False)
-    assert (site / "build/pagefind/pagefind-entry.json").is_file()
+    assert (site / "build/pagefind/2025/pagefind-entry.json").is_file()
     import os
     assert os.environ["PAGEFIND_BINARY_PATH"] == "/nonexistent/pagefind"
 
@@ -255,8 +301,7 @@ def test_pinned_pagefind_keeps_its_measured_recall(browser, server):
     spec.loader.exec_module(recall)
     page, _ = search(browser, server)
     found = page.evaluate("""async (queries) => {
-        const pagefind = await import("../pagefind/pagefind.js");
-        await pagefind.options({ baseUrl: "/" });
+        const pagefind = window.liandongPagefind;  // both years' indexes, merged as the page uses them
         const out = {};
         for (const q of queries) {
             const search = await pagefind.search(q);

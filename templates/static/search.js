@@ -1,6 +1,9 @@
-/* liandong search page: Pagefind's browser API over the index that `liandong build` writes to
-   pagefind/. Everything comes from the site itself. Opened from disk (file://) the browser refuses
-   to load the index, so the page says so instead of failing silently. */
+/* liandong search page: Pagefind's browser API over the indexes that `liandong build` writes to
+   pagefind/<year>/, one per year (so an edit re-indexes one year), merged here into one search
+   with Pagefind's mergeIndex. pagefind/indexes.json lists the years, newest first; the newest
+   year's folder also holds Pagefind's program. Everything comes from the site itself. Opened from
+   disk (file://) the browser refuses to load the index, so the page says so instead of failing
+   silently. */
 (function () {
   "use strict";
 
@@ -8,7 +11,7 @@
   var CHECK_LIMIT = 200;  // up to this many candidates, read each one's text (one small file each)
   var script = document.currentScript;
   var root = script.getAttribute("data-root");
-  var indexUrl = script.getAttribute("data-index");
+  var indexUrl = script.getAttribute("data-index");  // the pagefind/ folder, relative to this page
   var form = document.getElementById("search-form");
   var fields = {
     q: document.getElementById("search-q"),
@@ -22,6 +25,7 @@
   var partialList = document.getElementById("search-partial");
   var more = document.getElementById("search-more");
   var pagefind = null;
+  var indexYears = [];  // the years with an index, newest first (pagefind/indexes.json)
   var basePath = "";
   var latest = 0;      // number of the newest search; older ones drop their results
   var pending = [];    // results of the current search not shown yet
@@ -210,11 +214,7 @@
   function find(current) {
     var options = { filters: current.filters };
     if (current.sort === "date") options.sort = { date: "desc" };
-    if (!current.q) {
-      return pagefind.search(null, options).then(function (search) {
-        return search.results.map(function (result) { return { result: result, tier: 1 }; });
-      });
-    }
+    if (!current.q) return listAll(current.filters);
     var variants = [current.q, simplified(current.q)].map(termsOf);
     var queries = queriesFor(current.q);
     var literal = [current.q, simplified(current.q)];  // their hits are listed even if they hold only part
@@ -230,9 +230,15 @@
       });
       order.map(function (index) { return [searches[index], index]; }).forEach(function (pair) {
         var search = pair[0], index = pair[1];
+        // A result's id is its fragment's short hash, unique within one year's index but not
+        // necessarily across years: the nth result with an id in one search is its nth record.
+        var count = new Map();
         (search ? search.results : []).forEach(function (result) {
-          if (seen.has(result.id)) return;
-          seen.add(result.id);
+          var nth = count.get(result.id) || 0;
+          count.set(result.id, nth + 1);
+          var key = result.id + "#" + nth;
+          if (seen.has(key)) return;
+          seen.add(key);
           candidates.push({ result: result, literal: literal.indexOf(queries[index]) !== -1 });
         });
       });
@@ -260,6 +266,22 @@
           return group(a) - group(b) || dates || a.order - b.order;
         });
       });
+    });
+  }
+
+  // Every article the filters select, newest first. Pagefind orders a merged search by score, which
+  // would shuffle the years, so each year is asked on its own (only its index answers) and the
+  // years are put one after the other; within a year Pagefind sorts by date.
+  function listAll(filters) {
+    var years = filters.year ? [filters.year] : indexYears;
+    return Promise.all(years.map(function (year) {
+      return pagefind.search(null, { filters: Object.assign({}, filters, { year: year }), sort: { date: "desc" } });
+    })).then(function (searches) {
+      var entries = [];
+      searches.forEach(function (search) {
+        search.results.forEach(function (result) { entries.push({ result: result, tier: 1 }); });
+      });
+      return entries;
     });
   }
 
@@ -374,11 +396,31 @@
     });
   };
 
+  // The years' indexes as one: the newest year's Pagefind is the primary instance, and every other
+  // year is merged into it, in order (newest first), so that results of equal score keep that order.
+  function loadIndexes() {
+    var folder = new URL(indexUrl, location.href);
+    return fetch(new URL("indexes.json", folder).href).then(function (response) {
+      if (!response.ok) throw new Error("pagefind/indexes.json: " + response.status);
+      return response.json();
+    }).then(function (manifest) {
+      var years = indexYears = manifest.indexes;
+      var options = { baseUrl: basePath, excerptLength: 36 };
+      return import(new URL(years[0] + "/pagefind.js", folder).href).then(function (module) {
+        return module.options(options).then(function () {
+          return Promise.all(years.slice(1).map(function (year) {
+            return module.mergeIndex(new URL(year + "/", folder).pathname, options);
+          }));
+        }).then(function () { return module; });
+      });
+    });
+  }
+
   say("正在加载搜索索引……");
   basePath = new URL(root, location.href).pathname;
-  import(new URL(indexUrl, location.href).href).then(function (module) {
+  loadIndexes().then(function (module) {
     pagefind = module;
-    return pagefind.options({ baseUrl: basePath, excerptLength: 36 });
+    window.liandongPagefind = module;  // Pagefind's merged API, for scripts/search_recall.py
   }).then(function () {
     fields.q.addEventListener("input", later);
     ["year", "county", "sort"].forEach(function (name) { fields[name].addEventListener("change", run); });
