@@ -15,6 +15,7 @@ from typing import Callable, Protocol
 
 from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
 from liandong.cluster import pdf_executor
+from liandong.compact import compact_page
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
@@ -179,7 +180,7 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
     with staging(out_dir, reuse=True) as stage:
         progress.start(len(pages) + len(statics) + len(print_html))
         for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
-            write_file(stage, page.dest, render_page(env, page, config))
+            write_file(stage, page.dest, compact_page(page.dest, render_page(env, page, config)))
             progress.step(page.dest)
         for dest, data in statics.items():
             write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
