@@ -18,6 +18,7 @@ import importlib.util
 import json
 import os
 import platform
+import re
 import shutil
 import statistics
 import subprocess
@@ -254,9 +255,34 @@ def measure_a(site: Path, runs: int, no_search: list[str]) -> dict:
     return summary(results, html_files=pages, options=["--no-pdf", *no_search])
 
 
+def page_kind(relative: Path) -> str:
+    """Which of the site's pages a built file is: issue (1999/15/), year (1999/), county, other."""
+    parts = relative.parts
+    if parts[0] == "counties":
+        return "county"
+    if parts[0].isdigit() and len(parts) == 3:
+        return "issue"
+    if parts[0].isdigit() and len(parts) == 2:
+        return "year"
+    return "other"
+
+
+ARTICLE_BODY = re.compile(r'<div class="article-body">(.*?)</div>\s*(?=</section>|<p class="contributor">|<p class="article-county">)',
+                          re.DOTALL)
+TAG = re.compile(r"<[^>]+>")
+
+
+def article_text_bytes(html: str) -> int:
+    """UTF-8 bytes of the article text an issue page shows (article bodies without their tags):
+    what no page can leave out, so the floor of the issue pages' weight."""
+    return sum(len(TAG.sub("", body).replace("\n", "").encode()) for body in ARTICLE_BODY.findall(html))
+
+
 def measure_h(site: Path) -> dict:
     """(h) page weight: the largest HTML page, the home page, and the whole build/ without PDFs
-    (apparent sizes, search index included), from one `--no-pdf` build into a scratch folder."""
+    (apparent sizes), split into HTML pages (by kind), the search index and the rest (style sheet,
+    scripts, feed, sitemap, CSV); and how much of the issue pages is article text, the part no
+    leaner template can remove. From one `--no-pdf` build into a scratch folder."""
     out = site.parent / "build-weight"
     shutil.rmtree(out, ignore_errors=True)
     run = checked(run_measured(LIANDONG + ["build", "--site", str(site), "--out", str(out), "--no-pdf", "-q"]),
@@ -264,11 +290,27 @@ def measure_h(site: Path) -> dict:
     files = [path for path in out.rglob("*") if path.is_file()]
     pages = sorted(((path.stat().st_size, path) for path in files if path.suffix == ".html"), reverse=True)
     search = sum(path.stat().st_size for path in files if "pagefind" in path.relative_to(out).parts)
+    by_kind: dict[str, int] = {}
+    for size, path in pages:
+        kind = page_kind(path.relative_to(out))
+        by_kind[kind] = by_kind.get(kind, 0) + size
+    issue_pages = [(size, path) for size, path in pages if page_kind(path.relative_to(out)) == "issue"]
+    text = {path: article_text_bytes(path.read_text(encoding="utf-8")) for _, path in issue_pages}
+    html_bytes = sum(size for size, _ in pages)
+    build_bytes = sum(path.stat().st_size for path in files)
     result = {"seconds": run.seconds, "html_pages": len(pages),
               "largest_page_kb": round(pages[0][0] / 1024, 1), "largest_page": str(pages[0][1].relative_to(out)),
+              "largest_pages": [[str(path.relative_to(out)), round(size / 1024, 1)] for size, path in pages[:5]],
               "home_kb": round((out / "index.html").stat().st_size / 1024, 1),
-              "build_mb": round(sum(path.stat().st_size for path in files) / 1e6, 1),
-              "html_mb": round(sum(size for size, _ in pages) / 1e6, 1), "search_index_mb": round(search / 1e6, 1)}
+              "build_mb": round(build_bytes / 1e6, 1),
+              "html_mb": round(html_bytes / 1e6, 1), "search_index_mb": round(search / 1e6, 1),
+              "other_mb": round((build_bytes - html_bytes - search) / 1e6, 2),
+              "html_mb_by_kind": {kind: round(size / 1e6, 2) for kind, size in sorted(by_kind.items())},
+              "article_text_mb": round(sum(text.values()) / 1e6, 1),
+              "issue_page_median_kb": round(statistics.median(size for size, _ in issue_pages) / 1024, 1)
+              if issue_pages else None,
+              "issue_chrome_median_kb": round(statistics.median(size - text[path] for size, path in issue_pages) / 1024, 2)
+              if issue_pages else None}
     shutil.rmtree(out, ignore_errors=True)
     return result
 
@@ -555,9 +597,18 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
                      f"≤ {TARGETS['h_page_kb']:.0f} KB", verdict(h["largest_page_kb"] <= TARGETS["h_page_kb"])))
         rows.append(("(h) home page", fmt(h["home_kb"], "KB", 0), f"≤ {TARGETS['h_home_kb']:.0f} KB",
                      verdict(h["home_kb"] <= TARGETS["h_home_kb"])))
-        rows.append((f"(h) build/ without PDFs (HTML {h['html_mb']} MB, search {h['search_index_mb']} MB)",
-                     fmt(h["build_mb"], "MB", 1), f"≤ {TARGETS['h_build_mb']:.0f} MB",
+        rows.append(("(h) build/ without PDFs", fmt(h["build_mb"], "MB", 1), f"≤ {TARGETS['h_build_mb']:.0f} MB",
                      verdict(h["build_mb"] <= TARGETS["h_build_mb"])))
+        if "other_mb" in h:
+            kinds = ", ".join(f"{kind} {size} MB" for kind, size in h["html_mb_by_kind"].items())
+            rows.append((f"(h) … HTML pages ({h['html_pages']}: {kinds})", fmt(h["html_mb"], "MB", 1), "", ""))
+            rows.append(("(h) … of which article text (UTF-8, the floor)", fmt(h["article_text_mb"], "MB", 1), "", ""))
+            rows.append((f"(h) … issue page median ({h['issue_page_median_kb']} KB), beyond its article text",
+                         fmt(h["issue_chrome_median_kb"], "KB", 2), "", ""))
+            rows.append(("(h) … search index (build/pagefind/)", fmt(h["search_index_mb"], "MB", 1), "", ""))
+            rows.append(("(h) … the rest (style, scripts, feed, sitemap, CSV)", fmt(h["other_mb"], "MB", 2), "", ""))
+        else:  # a results file from before the split
+            rows.append((f"(h) … HTML {h['html_mb']} MB, search {h['search_index_mb']} MB", "", "", ""))
     if g := results.get("g_memory"):
         for label, value in g.items():
             if label.startswith("Hugo"):

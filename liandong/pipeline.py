@@ -14,6 +14,7 @@ from pathlib import Path
 from liandong.build import BuildReport, Options, Progress
 from liandong.cache import BuildCache, Stamp, input_stamp, mark_pending
 from liandong.cluster import pdf_executor
+from liandong.compact import compact_page
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
@@ -100,7 +101,7 @@ class Run:
         web_print = template_fingerprints(config)
         first = plan_first_phase(archive, config, web_print, css, kept)
         env = make_env(config)
-        self.publisher = Publisher(config, out_dir, lambda page: render_page(env, page, config),
+        self.publisher = Publisher(config, out_dir, lambda page: compact_page(page.dest, render_page(env, page, config)),
                                    lambda page: print_html(env, page, config, css), css, workers=workers,
                                    progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),
                                    after_swap=self.went_live, on_live=options.on_live)

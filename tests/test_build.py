@@ -63,7 +63,8 @@ def test_issue_page_has_masthead_contents_articles_and_colophon(built_site):
     assert '<h2 id="contents-title" class="contents-title">要目</h2>' in html
     assert '<a href="#article-1">株洲市炎陵县：畅通“全链条”履职路径 推动代表履职效能提升</a>' in html
     assert '<section class="article" id="article-2"' in html
-    assert "（株洲市炎陵县人大常委会 供稿）" in html and "（郴州市桂阳县人大常委会 供稿）" in html
+    credits = [re.sub(r"<[^>]+>", "", line) for line in re.findall(r'<p class="contributor">.*?</p>', html)]
+    assert credits == ["（株洲市炎陵县人大常委会 供稿）", "（郴州市桂阳县人大常委会 供稿）"]
     assert "送：</span>全国人大常委会代表工作委员会，办公厅研究室、新闻局、《中国人大》杂志社，" in html
     assert "责任编辑：汤\u3000建" in html and "0731-85309319" in html and "批准文号：湘党简准字[2000]第28号" in html
     assert 'rel="prev" href="../../2024/36/index.html"' in html and 'rel="next" href="../../2025/13/index.html"' in html

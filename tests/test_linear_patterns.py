@@ -38,7 +38,7 @@ def run_limited(args: list[str], cwd: Path, seconds: int = CPU_LIMIT) -> tuple[s
 
 PATTERNS = textwrap.dedent("""
     import sys
-    from liandong import chinese, lint, markdown, reader, sources, fonts
+    from liandong import chinese, compact, lint, markdown, reader, sources, fonts
     from liandong.check import LINE
     n = 200_000
     runs = {
@@ -46,7 +46,8 @@ PATTERNS = textwrap.dedent("""
         "tabs": "#" + "\\t " * n + "x", "link": "](" * n, "lt": "<" * n, "footnote": "[^" * n,
         "brackets": "[" * n + "(" * n, "backticks": "`" + "](" * n, "han-spaces": "汉" + " " * n + "a",
         "han-punct": ("汉," * n), "quotes": '汉"' * n, "parens": "(" * n + "汉", "lines": ("a" * 2000 + "\\n") * 100,
-        "mixed": "汉 ](<[^`" * (n // 8), "hash": "# " * n,
+        "mixed": "汉 ](<[^`" * (n // 8), "hash": "# " * n, "pre": "<pre>\\n " * (n // 8),
+        "verbatim": "<script>\\n <style " * (n // 16),
     }
     for name, text in runs.items():
         markdown.ARTICLE_HEADING.match(text)
@@ -62,6 +63,7 @@ PATTERNS = textwrap.dedent("""
         fonts.YAML_COMMENT.sub("", text)
         sources.DROPPED.sub("", text)
         LINE.findall(text)
+        compact.compact_html(text)
         for pattern, _ in markdown.HEADING_KINDS:
             pattern.match(text)
         markdown.split_sections(markdown.make_parser(), text[:20000])

@@ -253,6 +253,20 @@ def test_no_english_words_a_reader_sees(browser, large_server):
         page.context.close()
 
 
+def test_numbers_sit_against_the_chinese_around_them(browser, large_server):
+    """One spacing style in the site's own words: 共2期, 2025年3篇, 第12期, never 共 2 期 or
+    2025年 3篇 (article text is the editor's, checked by liandong check, so it is left out)."""
+    spaced = re.compile(r"[\u4e00-\u9fff][ \u00a0]+\d|\d[ \u00a0]+[\u4e00-\u9fff]")
+    for path in ["", "2013/index.html", "2013/02/index.html", "counties/index.html", "counties/ranking/index.html",
+                 "counties/changshashi-liuyangshi/index.html"]:
+        page, _ = open_page(browser, large_server + path, 1280)
+        text = page.evaluate("""() => { const copy = document.body.cloneNode(true);
+            copy.querySelectorAll('.article-body, script, noscript, [hidden]').forEach(n => n.remove());
+            return copy.innerText; }""")
+        assert not spaced.findall(text), (path, spaced.findall(text))
+        page.context.close()
+
+
 @pytest.mark.parametrize("width", [375, 1280])
 @pytest.mark.parametrize("path", ["", "2013/index.html", "counties/index.html", "search/index.html?q=联络站夜话"])
 def test_axe_finds_nothing_on_the_large_archive(browser, large_server, path, width):
