@@ -8,7 +8,7 @@ nothing changed touches nothing at all.
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor, as_completed
+from concurrent.futures import Executor, Future, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Callable, Protocol
@@ -22,9 +22,10 @@ from liandong.interrupt import stop_pool
 from liandong.model import Archive
 from liandong.printing import font_check_key, font_css, font_problems, plan_prints, printable, site_font_check_key
 from liandong.reader import load_archive
-from liandong.routes import Page, pdf_paths, plan
+from liandong.routes import Page, issue_pdf_path, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
 from liandong.templates import make_env, render_page, static_files, theme_files
+from liandong.volume import VolumeJobs, is_volume, render_volumes
 from liandong.writer import MARKER, output_lock, remove_file, staging, write_file
 
 
@@ -175,7 +176,9 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
                   executor: Executor | None, progress: Progress) -> None:
     """Render what is out of date into a staging copy of out_dir and swap it in."""
     env = make_env(config)
-    print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css))) for page in prints]
+    volumes = [page for page in prints if is_volume(page)]
+    print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css)))
+                  for page in prints if not is_volume(page)]
     with staging(out_dir, reuse=True) as stage:
         progress.start(len(pages) + len(statics) + len(print_html))
         for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
@@ -184,38 +187,50 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
         for dest, data in statics.items():
             write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
             progress.step(dest)
-        render_pdfs(print_html, config, stage, workers, executor, progress)
+        front_html = lambda page, contents: render_page(env, with_contents(page, contents), config,  # noqa: E731
+                                                        print_context(config, css))
+        render_pdfs(print_html, config, stage, workers, executor, progress, VolumeJobs(volumes, front_html))
         for dest in stale:
             remove_file(stage, dest)
         progress.finish()
 
 
 def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, workers: int | None,
-                executor: Executor | None, progress: Progress) -> None:
+                executor: Executor | None, progress: Progress, volumes: VolumeJobs | None = None) -> None:
     """Render PDFs on an executor (a process pool unless one is given, or -j 1), writing each as it
-    arrives; results are written by path, so the order of completion does not matter."""
+    arrives; results are written by path, so the order of completion does not matter. The yearly
+    volumes come last: their front matter renders on the same executor, and they are assembled
+    from the issue PDFs just staged (liandong.volume)."""
     from liandong import pdf
 
-    if not jobs:
+    volumes = volumes or VolumeJobs([], None)
+    if not jobs and not volumes.pages:
         return
-    workers = min(workers or os.cpu_count() or 1, len(jobs))
-    if executor is None and workers <= 1:
-        for page, html in jobs:
-            progress.step(page.context["title"])
-            write_file(stage, page.dest, pdf.render_job(html, str(config.site_dir), config.pdf.variant,
-                                                        page.context["source"]))
-        return
-    own = executor is None
-    executor = executor or pdf.process_pool(workers)
+    workers = min(workers or os.cpu_count() or 1, len(jobs) + len(volumes.pages))
+    own = executor is None and workers > 1
+    executor = pdf.process_pool(workers) if own else executor
     futures: dict = {}
+
+    def submit(html: str, source: Path) -> Future:
+        if executor is None:
+            return finished(pdf.render_job, html, str(config.site_dir), config.pdf.variant, source)
+        return executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant, source)
+
     try:
-        futures = {executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
-                                   page.context["source"]): page for page, html in jobs}
-        for future in as_completed(futures):
-            page = futures.pop(future)  # let each PDF's bytes go once written: a thousand add up to a GB
-            write_file(stage, page.dest, future.result())
-            progress.step(page.context["title"])
-            del future
+        if executor is None:
+            for page, html in jobs:
+                progress.step(page.context["title"])
+                write_file(stage, page.dest, submit(html, page.context["source"]).result())
+        else:
+            futures = {submit(html, page.context["source"]): page for page, html in jobs}
+            for future in as_completed(futures):
+                page = futures.pop(future)  # let each PDF's bytes go once written: a thousand add up to a GB
+                write_file(stage, page.dest, future.result())
+                progress.step(page.context["title"])
+                del future
+        render_volumes(volumes.pages, stage, lambda issue: issue_pdf_path(config, issue), volumes.front_html,
+                       submit, config.pdf.variant, lambda page, data: (write_file(stage, page.dest, data),
+                                                                       progress.step(page.context["title"])))
     except BaseException:
         for future in futures:
             future.cancel()
@@ -225,6 +240,21 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
     finally:
         if own:
             executor.shutdown(wait=True, cancel_futures=True)
+
+
+def finished(function, *args) -> Future:
+    """A future already holding function(*args): the -j 1 path runs jobs where the pool would."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except Exception as error:
+        future.set_exception(error)
+    return future
+
+
+def with_contents(page: Page, contents: list[dict]) -> Page:
+    """A volume's page with what its 目录 lists (read from the staged issue PDFs)."""
+    return replace(page, context={**page.context, "contents": contents})
 
 
 def print_context(config: SiteConfig, css: str) -> dict[str, str]:
