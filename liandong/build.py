@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable, Protocol
 
 from liandong.cache import BuildCache, Stamp, cache_path, input_stamp
-from liandong.cluster import pdf_executor
+from liandong.cluster import ClusterExecutor, pdf_executor
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
@@ -25,7 +25,7 @@ from liandong.reader import load_archive
 from liandong.routes import Page, issue_pdf_path, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
 from liandong.templates import make_env, render_page, static_files, theme_files
-from liandong.volume import VolumeJobs, is_volume, render_volumes
+from liandong.volume import AssembledHere, IssueFile, VolumeJobs, is_volume, render_volumes, volume_job
 from liandong.writer import MARKER, output_lock, remove_file, staging, write_file
 
 
@@ -216,6 +216,14 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
             return finished(pdf.render_job, html, str(config.site_dir), config.pdf.variant, source)
         return executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant, source)
 
+    def run_volume(html: str, source: Path, issues: list[IssueFile]) -> Future | AssembledHere:
+        arguments = (html, str(config.site_dir), config.pdf.variant, source, issues)
+        if executor is None:
+            return finished(volume_job, *arguments)
+        if isinstance(executor, ClusterExecutor):  # its workers cannot read the staged issue PDFs
+            return AssembledHere(submit(html, source), issues, config.pdf.variant)
+        return executor.submit(volume_job, *arguments)
+
     try:
         if executor is None:
             for page, html in jobs:
@@ -229,8 +237,8 @@ def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, w
                 progress.step(page.context["title"])
                 del future
         render_volumes(volumes.pages, stage, lambda issue: issue_pdf_path(config, issue), volumes.front_html,
-                       submit, config.pdf.variant, lambda page, data: (write_file(stage, page.dest, data),
-                                                                       progress.step(page.context["title"])))
+                       run_volume, lambda page, data: (write_file(stage, page.dest, data),
+                                                       progress.step(page.context["title"])))
     except BaseException:
         for future in futures:
             future.cancel()

@@ -2,10 +2,13 @@
 
 Why assembled and not laid out: a year of issues is ~900 pages; laying it out again as one
 WeasyPrint document cost minutes and ~500 MB after any edit to any issue of the year. Here only the
-cover and the 目录 (a few pages) are rendered, on the build's PDF executor like any issue; the
-issue pages are copied unchanged from the issue PDFs with qpdf (through pikepdf), which copies
-content streams and fonts without decoding them. The issues in the volume are therefore, byte for
-byte of their page content, the issues that were sent to the readers.
+cover and the 目录 (a few pages) are rendered, and the issue pages are copied unchanged from the
+issue PDFs with qpdf (through pikepdf), which copies content streams and fonts without decoding
+them. The issues in the volume are therefore, byte for byte of their page content, the issues that
+were sent to the readers. Both steps run in one PDF worker (:func:`volume_job`), which has
+WeasyPrint loaded already; the build's main process only reads the issues' page counts. On a Dask
+cluster, whose workers cannot see the staged issue PDFs, the front matter renders remotely and the
+copy is made in the main process (:class:`AssembledHere`).
 
 Why pikepdf rather than pypdf: the copy is a C++ object copier (qpdf) that keeps one mapping of
 copied objects per source file, so bookmarks, named destinations and the PDF/UA structure tree
@@ -102,7 +105,16 @@ def contents_entries(issues: list[Issue], layouts: list[IssueLayout]) -> list[di
             for issue, layout in zip(issues, layouts)]
 
 
-def issue_anchor(issue: Issue, name: str = "") -> str:
+@dataclass(frozen=True)
+class IssueFile:
+    """What assembling needs of an issue (small enough to send to a worker process)."""
+
+    number: int
+    label: str
+    path: Path
+
+
+def issue_anchor(issue: IssueFile | Issue, name: str = "") -> str:
     """The volume's name for an issue's destination (the ids the laid-out volume used)."""
     return f"issue-{issue.number}" + (f"-{name}" if name else "")
 
@@ -122,27 +134,50 @@ class VolumeJobs:
 
 
 def render_volumes(pages: list, stage: Path, issue_pdf: Callable[[Issue], str], front_html,
-                   submit: Callable[[str, Path], Future], variant: str | None,
+                   run: Callable[[str, Path, list[IssueFile]], Future],
                    write: Callable[[object, bytes], object]) -> None:
     """Make every volume in ``pages`` from the issue PDFs in ``stage`` (``issue_pdf`` gives an
-    issue's path there). All front matters are submitted first (``submit(html, source)`` renders
-    one on the build's PDF executor), then each volume is assembled here as its front matter
-    arrives: copying pages is light work, done where the staged files are."""
+    issue's path there): here, read each issue's page count and article pages (a few KB of each
+    file) and write the 目录's HTML; then ``run(html, source, issues)`` makes the volume where the
+    build's PDFs render (see :func:`volume_job`), all volumes at once, each written as it is done."""
     started = []
     for page in pages:
         issues: list[Issue] = page.context["issues"]
-        paths = [stage / issue_pdf(issue) for issue in issues]
-        for issue, path in zip(issues, paths):
-            if not path.is_file():
-                raise LiandongError(Problem(Location(issue.path), f"装订合订本时找不到本期的 PDF（{path.name}）；"
+        files = [IssueFile(issue.number, issue.label, stage / issue_pdf(issue)) for issue in issues]
+        for issue, file in zip(issues, files):
+            if not file.path.is_file():
+                raise LiandongError(Problem(Location(issue.path), f"装订合订本时找不到本期的 PDF（{file.path.name}）；"
                                             "请删除输出目录后重新完整构建"))
-        contents = contents_entries(issues, [read_layout(path) for path in paths])
-        started.append((page, paths, submit(front_html(page, contents), page.context["source"])))
-    for page, paths, front in started:
-        write(page, assemble(front.result(), list(zip(page.context["issues"], paths)), variant))
+        contents = contents_entries(issues, [read_layout(file.path) for file in files])
+        started.append((page, run(front_html(page, contents), page.context["source"], files)))
+    for page, volume in started:
+        write(page, volume.result())
 
 
-def assemble(front: bytes, issues: Iterable[tuple[Issue, Path]], variant: str | None) -> bytes:
+def volume_job(front_html: str, base_url: str, variant: str | None, source: Path, issues: list[IssueFile]) -> bytes:
+    """One volume in whatever process runs it (a PDF worker): its front matter rendered there,
+    then the issue pages copied in from the staged files. The worker already has WeasyPrint and
+    the fonts loaded, and the build's main process never holds a volume in memory."""
+    from liandong.pdf import render_job
+
+    return assemble(render_job(front_html, base_url, variant, source), issues, variant)
+
+
+class AssembledHere:
+    """A volume whose front matter renders elsewhere (a Dask worker, which cannot see the staged
+    issue PDFs): assembled in this process when its result is asked for."""
+
+    def __init__(self, front: Future, issues: list[IssueFile], variant: str | None) -> None:
+        self.front, self.issues, self.variant = front, issues, variant
+
+    def result(self) -> bytes:
+        return assemble(self.front.result(), self.issues, self.variant)
+
+    def cancel(self) -> bool:
+        return self.front.cancel()
+
+
+def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None) -> bytes:
     """The volume: the rendered front matter, then each issue's pages, as described above."""
     import pikepdf
 
@@ -154,8 +189,8 @@ def assemble(front: bytes, issues: Iterable[tuple[Issue, Path]], variant: str | 
     issues = list(issues)
     pad_to_recto(volume)
     bookmarks = []
-    for position, (issue, path) in enumerate(issues):
-        with pikepdf.open(path) as source:
+    for position, issue in enumerate(issues):
+        with pikepdf.open(issue.path) as source:
             first = len(volume.pages)
             volume.pages.extend(source.pages)
             labels += [first, pikepdf.Dictionary(S=pikepdf.Name.D, P=pikepdf.String(f"{issue.number}-"), St=1)]
