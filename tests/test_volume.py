@@ -47,7 +47,7 @@ def issue_page_counts(build_dir: Path, year: int) -> list[int]:
 def contents_entries(volume: Path, front: int) -> list[tuple[str, str]]:
     """(title text, "期-页") pairs as the 目录 prints them, a title wrapped over lines joined."""
     entries, title = [], ""
-    for line in pdf_text(volume, 2, front).splitlines():
+    for line in pdf_text(volume, 2, front, layout=True).splitlines():
         line = re.sub(r"—\s*[ivxl]+\s*—", "", line).strip()  # the front matter's own folio
         ending = re.fullmatch(r"(.*?)[.\s]*(\d+-\d+)", line)
         if ending:
