@@ -42,6 +42,7 @@ the file identifier is computed from the content (no clock, no random ID).
 from __future__ import annotations
 
 import io
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from concurrent.futures import Future
@@ -192,7 +193,9 @@ def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None) -> 
     for position, issue in enumerate(issues):
         with pikepdf.open(issue.path) as source:
             first = len(volume.pages)
-            volume.pages.extend(source.pages)
+            with warnings.catch_warnings():  # pikepdf warns that named destinations are not carried over:
+                warnings.simplefilter("ignore", pikepdf.PageCopyWarning)  # they are, below, renamed per issue
+                volume.pages.extend(source.pages)
             labels += [first, pikepdf.Dictionary(S=pikepdf.Name.D, P=pikepdf.String(f"{issue.number}-"), St=1)]
             rename_internal_links(volume.pages[first:], issue)
             for name, target in named_destinations(source):
