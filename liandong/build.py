@@ -180,7 +180,7 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
     print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css)))
                   for page in prints if not is_volume(page)]
     with staging(out_dir, reuse=True) as stage:
-        progress.start(len(pages) + len(statics) + len(print_html))
+        progress.start(len(pages) + len(statics) + len(print_html) + len(volumes))
         for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
             write_file(stage, page.dest, render_page(env, page, config))
             progress.step(page.dest)
