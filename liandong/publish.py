@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -85,8 +85,10 @@ class Publisher:
         if not batch:
             return
         self.before_swap(batch.dests())  # the cache stops vouching for them (liandong.cache.mark_pending)
+        volumes = [page for page in batch.prints if is_volume(page)]
+        issue_prints = [page for page in batch.prints if not is_volume(page)]
         try:
-            with pdf_jobs(batch.prints, self.config, self.workers, self.css, self.print_html) as pending, \
+            with pdf_jobs(issue_prints, self.config, self.workers, self.css, self.print_html) as pending, \
                     staging(self.out_dir, reuse=True) as stage:
                 self.progress.start(batch.size())
                 for page in batch.pages:  # rendered and written one at a time: a thousand pages never sit in memory
@@ -98,6 +100,8 @@ class Publisher:
                 for page, pdf_bytes in pending():
                     write_file(stage, page.dest, pdf_bytes)
                     self.progress.step(page.context["title"])
+                if volumes:  # bound from the issue PDFs now staged (liandong.volume)
+                    self.bind_volumes(volumes, stage)
                 for dest in batch.stale:
                     remove_file(stage, dest)
                 self.progress.finish()
@@ -110,6 +114,56 @@ class Publisher:
         self.after_swap(batch)
         if self.on_live is not None:
             self.on_live(batch.name, following)
+
+
+    def bind_volumes(self, volumes: list[Page], stage: Path) -> None:
+        """Bind each yearly volume from the staged issue PDFs: this process reads page counts and
+        article pages and renders the 目录's HTML; a PDF worker lays out the front matter and copies
+        the issue pages (``volume_job``). Dask workers cannot see the staging folder, so with a
+        cluster only the front matter renders there and the copy is made here (``AssembledHere``)."""
+        from liandong.cluster import ClusterExecutor
+        from liandong.routes import issue_pdf_path
+        from liandong.volume import AssembledHere, render_volumes, volume_job
+
+        config = self.config
+
+        def front_html(page: Page, contents: list[dict]) -> str:
+            return self.print_html(replace(page, context={**page.context, "contents": contents}))
+
+        def run(html: str, source: Path, issues: list) -> Future | AssembledHere:
+            arguments = (html, str(config.site_dir), config.pdf.variant, source, issues)
+            if self.workers.serial:
+                return finished(volume_job, *arguments)
+            executor = self.workers.executor()
+            self.workers.used = True
+            if isinstance(executor, ClusterExecutor):
+                from liandong import pdf
+
+                return AssembledHere(executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
+                                                     source), issues, config.pdf.variant)
+            return executor.submit(volume_job, *arguments)
+
+        def write(page: Page, data: bytes) -> None:
+            write_file(stage, page.dest, data)
+            self.progress.step(page.context["title"])
+
+        render_volumes(volumes, stage, lambda issue: issue_pdf_path(config, issue), front_html, run, write)
+
+
+def finished(function, *args) -> Future:
+    """A future already holding function(*args): with -j 1 a volume is bound where the pool would."""
+    future: Future = Future()
+    try:
+        future.set_result(function(*args))
+    except Exception as error:  # noqa: BLE001 — re-raised by result(), like a pool's future
+        future.set_exception(error)
+    return future
+
+
+def is_volume(page: Page) -> bool:
+    """A yearly volume's print page; the same test as liandong.volume.is_volume, which this module
+    does not import up front (pikepdf is not needed before a volume is bound)."""
+    return page.template == "print/volume.html"
 
 
 def live_after(publisher: Publisher | None) -> str:

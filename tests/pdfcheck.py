@@ -20,8 +20,10 @@ class Line:
     text: str
 
 
-def pdf_text(pdf: Path, first: int | None = None, last: int | None = None) -> str:
-    args = ["pdftotext", "-enc", "UTF-8"]
+def pdf_text(pdf: Path, first: int | None = None, last: int | None = None, layout: bool = False) -> str:
+    """pdftotext's text; ``layout`` keeps each printed line whole (a right column such as the
+    目录's page numbers stays on its line instead of becoming a block of its own)."""
+    args = ["pdftotext", "-enc", "UTF-8"] + (["-layout"] if layout else [])
     if first:
         args += ["-f", str(first)]
     if last:
