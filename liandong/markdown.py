@@ -250,8 +250,34 @@ def _block_parse(self, src: str, md: MarkdownIt, env, outTokens: list[Token]):
     return None
 
 
+def _one_line_paragraph_rule(state, startLine: int, endLine: int, silent: bool) -> bool:
+    """A line followed by a blank line (or nothing) and starting with a non-ASCII character is
+    a paragraph: no other block rule starts with one (their markers are ASCII), and those that
+    look at the next line (tables, setext headings, lazy continuations) need it to hold text.
+    Answered before asking all the other rules in turn, with the stock paragraph rule's tokens."""
+    if silent or state.sCount[startLine] - state.blkIndent >= 4:  # indented code
+        return False
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    if start >= state.eMarks[startLine] or state.src[start] < "\x80":
+        return False
+    nextLine = startLine + 1
+    if nextLine < state.lineMax and not state.isEmpty(nextLine):
+        return False
+    content = state.getLines(startLine, nextLine, state.blkIndent, False).strip()
+    state.line = nextLine
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [startLine, nextLine]
+    token = state.push("inline", "", 0)
+    token.content = content
+    token.map = [startLine, nextLine]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
 def _use_fast_scanners(parser: MarkdownIt) -> None:
     parser.inline.ruler.at("text", _text_rule)
+    parser.block.ruler.before("table", "one_line_paragraph", _one_line_paragraph_rule)
     parser.block.parse = types.MethodType(_block_parse, parser.block)
 
 
