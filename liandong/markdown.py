@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
-from markdown_it.rules_block import StateBlock
+from markdown_it.rules_block import StateBlock, heading
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_cjk_friendly import cjk_friendly
@@ -250,19 +250,25 @@ def _block_parse(self, src: str, md: MarkdownIt, env, outTokens: list[Token]):
     return None
 
 
-def _one_line_paragraph_rule(state, startLine: int, endLine: int, silent: bool) -> bool:
-    """A line followed by a blank line (or nothing) and starting with a non-ASCII character is
-    a paragraph: no other block rule starts with one (their markers are ASCII), and those that
-    look at the next line (tables, setext headings, lazy continuations) need it to hold text.
-    Answered before asking all the other rules in turn, with the stock paragraph rule's tokens."""
+def _line_before_blank_rule(state, startLine: int, endLine: int, silent: bool) -> bool:
+    """A line followed by a blank line (or nothing) that starts with a non-ASCII character is a
+    paragraph, and one that starts with ``#`` is a heading if anything: no other block rule starts
+    with either (their markers are ASCII and not ``#``), and those that look at the next line
+    (tables, setext headings, lazy continuations) need it to hold text. Answered here before asking
+    all the other rules in turn, with the stock rules' tokens."""
     if silent or state.sCount[startLine] - state.blkIndent >= 4:  # indented code
         return False
     start = state.bMarks[startLine] + state.tShift[startLine]
-    if start >= state.eMarks[startLine] or state.src[start] < "\x80":
+    if start >= state.eMarks[startLine]:
+        return False
+    first = state.src[start]
+    if first < "\x80" and first != "#":
         return False
     nextLine = startLine + 1
     if nextLine < state.lineMax and not state.isEmpty(nextLine):
         return False
+    if first == "#":
+        return heading(state, startLine, endLine, False)
     content = state.getLines(startLine, nextLine, state.blkIndent, False).strip()
     state.line = nextLine
     token = state.push("paragraph_open", "p", 1)
@@ -275,9 +281,21 @@ def _one_line_paragraph_rule(state, startLine: int, endLine: int, silent: bool) 
     return True
 
 
+def _inline_parse(self, src: str, md: MarkdownIt, env, tokens: list[Token]) -> list[Token]:
+    """ParserInline.parse; a text with no Markdown punctuation at all is one text token, as the
+    stock rules would make it, without setting up the inline state."""
+    if TEXT_RUN.fullmatch(src):
+        token = Token("text", "", 0)
+        token.content = src
+        tokens.append(token)
+        return tokens
+    return type(self).parse(self, src, md, env, tokens)
+
+
 def _use_fast_scanners(parser: MarkdownIt) -> None:
     parser.inline.ruler.at("text", _text_rule)
-    parser.block.ruler.before("table", "one_line_paragraph", _one_line_paragraph_rule)
+    parser.block.ruler.before("table", "line_before_blank", _line_before_blank_rule)
+    parser.inline.parse = types.MethodType(_inline_parse, parser.inline)
     parser.block.parse = types.MethodType(_block_parse, parser.block)
 
 

@@ -85,7 +85,7 @@ from markdown_it.rules_block import StateBlock  # noqa: E402
 import liandong.markdown as markdown_module  # noqa: E402
 
 PIECES = list("代表联络站一二、（）“”。，abc1 \t\n\n*_`#>-+=|:!&<[]()\\~^{}$%@") + [
-    "\n\n代表进站。\n\n", "\n---\n", "\n===\n", "\n- 一\n", "\n1. 二\n", "\n> 三\n", "\n    四\n", "\u3000\u3000",
+    "\n\n代表进站。\n\n", "\n\n# 标题\n\n", "\n\n#标题\n\n", "\n## 一、\n", "代表", "进站", "\n---\n", "\n===\n", "\n- 一\n", "\n1. 二\n", "\n> 三\n", "\n    四\n", "\u3000\u3000",
     "    ", "\t\t", "1. ", "- ", "> ", "## ", "```", "~~~", "| a | b |\n|---|---|\n| 1 | 2 |\n",
     "[^1]", "[^1]: 注", "![图](a.png)", "[链接](http://x.cn)", "https://x.cn", "a@b.cn", "&#x41;", "**编者按：**", "<b>", "&amp;", "http://x.cn", "\r\n", " \n", "\t\n", "\u3000"]
 MARKDOWN = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
@@ -96,7 +96,8 @@ def stock_parser():
     parser.block.parse = type(parser.block).parse.__get__(parser.block)
     from markdown_it.rules_inline.text import text
     parser.inline.ruler.at("text", text)
-    parser.block.ruler.disable("one_line_paragraph")
+    parser.block.ruler.disable("line_before_blank")
+    parser.inline.parse = type(parser.inline).parse.__get__(parser.inline)
     return parser
 
 
