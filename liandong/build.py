@@ -192,19 +192,17 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
 
 def render_pdfs(jobs: list[tuple[Page, str]], config: SiteConfig, stage: Path, workers: int | None,
                 executor: Executor | None, progress: Progress) -> None:
-    """Render PDFs on an executor (a process pool unless one is given, or -j 1), writing each as it
-    arrives; results are written by path, so the order of completion does not matter."""
+    """Render PDFs on an executor (a process pool unless one is given), writing each as it
+    arrives; results are written by path, so the order of completion does not matter.
+
+    Even -j 1 and a single PDF render in a worker process, not in this one: WeasyPrint's memory
+    (a few hundred MB for a long document) then goes with the worker, the main process stays small
+    for the rest of the build, and -j 1 measures the same work as -j N, split differently."""
     from liandong import pdf
 
     if not jobs:
         return
     workers = min(workers or os.cpu_count() or 1, len(jobs))
-    if executor is None and workers <= 1:
-        for page, html in jobs:
-            progress.step(page.context["title"])
-            write_file(stage, page.dest, pdf.render_job(html, str(config.site_dir), config.pdf.variant,
-                                                        page.context["source"]))
-        return
     own = executor is None
     executor = executor or pdf.process_pool(workers)
     futures: dict = {}
