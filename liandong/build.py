@@ -18,6 +18,7 @@ from liandong.cluster import pdf_executor
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
 from liandong.errors import LiandongError, Location, Problem, raise_if_errors
 from liandong.fonts import resolve_stacks
+from liandong import page_pool
 from liandong.interrupt import stop_pool
 from liandong.model import Archive
 from liandong.printing import font_check_key, font_css, font_problems, plan_prints, printable, site_font_check_key
@@ -178,9 +179,12 @@ def write_outputs(config: SiteConfig, out_dir: Path, pages: list[Page], statics:
     print_html = [(page, render_page(env, printable(page, config), config, print_context(config, css))) for page in prints]
     with staging(out_dir, reuse=True) as stage:
         progress.start(len(pages) + len(statics) + len(print_html))
-        for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
-            write_file(stage, page.dest, render_page(env, page, config))
-            progress.step(page.dest)
+        if page_pool.parallel(pages):  # a cold build of a large archive: on all cores
+            page_pool.write_pages(env, pages, config, stage, progress.step)
+        else:
+            for page in pages:  # rendered and written one at a time: a thousand pages never sit in memory
+                write_file(stage, page.dest, render_page(env, page, config))
+                progress.step(page.dest)
         for dest, data in statics.items():
             write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
             progress.step(dest)

@@ -37,20 +37,25 @@ def counted(function):
     return wrapper
 
 
-writer.os = type(sys)("os_with_counted_link")
-writer.os.__dict__.update(os.__dict__)
-writer.os.link = counted(os.link)
-writer.os.replace = counted(os.replace)
-writer.os.rename = counted(os.rename)
-build.write_file = counted(writer.write_file)
-build.remove_file = counted(writer.remove_file)
-writer.exchange = counted(writer.exchange)
-cache.BuildCache.save = counted(cache.BuildCache.save)
-cache.Stamp.save = counted(cache.Stamp.save)
+def install_counters() -> None:
+    writer.os = type(sys)("os_with_counted_link")
+    writer.os.__dict__.update(os.__dict__)
+    writer.os.link = counted(os.link)
+    writer.os.replace = counted(os.replace)
+    writer.os.rename = counted(os.rename)
+    build.write_file = counted(writer.write_file)
+    build.remove_file = counted(writer.remove_file)
+    writer.exchange = counted(writer.exchange)
+    cache.BuildCache.save = counted(cache.BuildCache.save)
+    cache.Stamp.save = counted(cache.Stamp.save)
+    if os.environ.get("LIANDONG_EVENT_COUNT"):
+        atexit.register(lambda: open(os.environ["LIANDONG_EVENT_COUNT"], "w").write(str(events)))
 
-if os.environ.get("LIANDONG_EVENT_COUNT"):
-    atexit.register(lambda: open(os.environ["LIANDONG_EVENT_COUNT"], "w").write(str(events)))
 
-from liandong.cli import main  # noqa: E402
+# Guarded: PDF worker processes import this script again as __mp_main__ (multiprocessing does so
+# for a script run by path); they must neither count nor start a build of their own.
+if __name__ == "__main__":
+    install_counters()
+    from liandong.cli import main
 
-sys.exit(main(sys.argv[1:], prog_name="liandong"))
+    sys.exit(main(sys.argv[1:], prog_name="liandong"))
