@@ -893,7 +893,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"liandong bench: {args.issues} issues, {args.runs} runs, {CORES} cores, work folder {work}", flush=True)
 
     suffix = ("-alt" if args.generator == "alt" else "") + ("-affordable" if args.affordable else "")
+    if args.only != parser.get_default("only"):
+        suffix += f"-only-{args.only}"
     out = BENCH / "results" / f"{time.strftime('%Y-%m-%d')}-{args.issues}issues{suffix}.json"
+    for number in range(2, 100):  # never overwrite the results of an earlier run
+        if not out.exists():
+            break
+        out = out.with_name(f"{time.strftime('%Y-%m-%d')}-{args.issues}issues{suffix}-{number}.json")
     out.parent.mkdir(exist_ok=True)
 
     def save() -> None:
