@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import html as html_entities
 import re
+import types
 from dataclasses import dataclass
 from urllib.parse import unquote
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock, heading
 from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_cjk_friendly import cjk_friendly
@@ -165,6 +167,9 @@ def check_structure(tokens: list[Token], budget: dict[str, int]) -> None:
 def make_parser() -> MarkdownIt:
     parser = MarkdownIt("commonmark", {"html": False, "typographer": False})
     parser.enable("table")
+    # With "html" off these two rules only ever answer "no": skip asking them on every line.
+    parser.disable(["html_block", "html_inline"])
+    _use_fast_scanners(parser)
     parser.use(footnote_plugin)
     # CommonMark's flanking rules leave **编者按：**代表… unparsed (a full-width colon before a
     # Chinese character); the CJK-friendly draft fixes exactly that without touching other text.
@@ -177,6 +182,121 @@ def make_parser() -> MarkdownIt:
     parser.add_render_rule("table_open", _render_table_open)
     parser.add_render_rule("table_close", _render_table_close)
     return parser
+
+
+# markdown-it-py's text rule walks the text one character at a time in Python, and the block
+# parser's state measures every line the same way; for Chinese prose, where a paragraph is one long
+# run of characters none of which is Markdown punctuation, these two loops were half the time of a
+# cold build. The replacements below find the same positions with one regular expression per run
+# (per line), so the tokens, and the HTML, are exactly those of the stock rules
+# (tests/test_markdown.py compares them on many kinds of input).
+
+# The characters at which markdown-it's text rule stops (markdown_it/rules_inline/text.py): a
+# run of anything else is plain text.
+TEXT_TERMINATORS = "\n!#$%&*+-:<=>@[\\]^_`{}~"
+TEXT_RUN = re.compile(f"[^{re.escape(TEXT_TERMINATORS)}]+")
+LEADING_SPACE = re.compile(r"[ \t]*")
+
+
+def _text_rule(state, silent: bool) -> bool:
+    """markdown-it's ``text`` rule, scanning the run with a regular expression."""
+    run = TEXT_RUN.match(state.src, state.pos, state.posMax)
+    if run is None:
+        return False
+    if not silent:
+        state.pending += run.group()
+    state.pos = run.end()
+    return True
+
+
+def line_marks(src: str) -> tuple[list[int], list[int], list[int], list[int]]:
+    """(line starts, line ends, indent in characters, indent in columns) as StateBlock computes
+    them: every line ended by a newline, plus a last line without one unless it is blank (the
+    stock loop never closes a last line of spaces and tabs)."""
+    starts, ends, shifts, columns = [], [], [], []
+    start = 0
+    lines = src.split("\n")
+    for index, line in enumerate(lines):
+        indent = LEADING_SPACE.match(line).end()
+        if index == len(lines) - 1 and indent == len(line):
+            break
+        offset = indent
+        if "\t" in line[:indent]:
+            offset = 0
+            for character in line[:indent]:
+                offset += 4 - offset % 4 if character == "\t" else 1
+        starts.append(start)
+        ends.append(start + len(line))
+        shifts.append(indent)
+        columns.append(offset)
+        start += len(line) + 1
+    return starts, ends, shifts, columns
+
+
+def _block_parse(self, src: str, md: MarkdownIt, env, outTokens: list[Token]):
+    """markdown-it's ParserBlock.parse, with the line marks measured by :func:`line_marks`."""
+    if not src:
+        return None
+    state = StateBlock("", md, env, outTokens)  # the stock set-up, on an empty text (cheap)
+    starts, ends, shifts, columns = line_marks(src)
+    state.src = src
+    state.bMarks = starts + [len(src)]  # and the stock fake last line
+    state.eMarks = ends + [len(src)]
+    state.tShift = shifts + [0]
+    state.sCount = columns + [0]
+    state.bsCount = [0] * (len(starts) + 1)
+    state.lineMax = len(starts)
+    self.tokenize(state, state.line, state.lineMax)
+    return None
+
+
+def _line_before_blank_rule(state, startLine: int, endLine: int, silent: bool) -> bool:
+    """A line followed by a blank line (or nothing) that starts with a non-ASCII character is a
+    paragraph, and one that starts with ``#`` is a heading if anything: no other block rule starts
+    with either (their markers are ASCII and not ``#``), and those that look at the next line
+    (tables, setext headings, lazy continuations) need it to hold text. Answered here before asking
+    all the other rules in turn, with the stock rules' tokens."""
+    if silent or state.sCount[startLine] - state.blkIndent >= 4:  # indented code
+        return False
+    start = state.bMarks[startLine] + state.tShift[startLine]
+    if start >= state.eMarks[startLine]:
+        return False
+    first = state.src[start]
+    if first < "\x80" and first != "#":
+        return False
+    nextLine = startLine + 1
+    if nextLine < state.lineMax and not state.isEmpty(nextLine):
+        return False
+    if first == "#":
+        return heading(state, startLine, endLine, False)
+    content = state.getLines(startLine, nextLine, state.blkIndent, False).strip()
+    state.line = nextLine
+    token = state.push("paragraph_open", "p", 1)
+    token.map = [startLine, nextLine]
+    token = state.push("inline", "", 0)
+    token.content = content
+    token.map = [startLine, nextLine]
+    token.children = []
+    state.push("paragraph_close", "p", -1)
+    return True
+
+
+def _inline_parse(self, src: str, md: MarkdownIt, env, tokens: list[Token]) -> list[Token]:
+    """ParserInline.parse; a text with no Markdown punctuation at all is one text token, as the
+    stock rules would make it, without setting up the inline state."""
+    if TEXT_RUN.fullmatch(src):
+        token = Token("text", "", 0)
+        token.content = src
+        tokens.append(token)
+        return tokens
+    return type(self).parse(self, src, md, env, tokens)
+
+
+def _use_fast_scanners(parser: MarkdownIt) -> None:
+    parser.inline.ruler.at("text", _text_rule)
+    parser.block.ruler.before("table", "line_before_blank", _line_before_blank_rule)
+    parser.inline.parse = types.MethodType(_inline_parse, parser.inline)
+    parser.block.parse = types.MethodType(_block_parse, parser.block)
 
 
 # "# " starts an article: a # followed by a space, a tab or nothing (CommonMark's ATX rule). Only the

@@ -91,9 +91,7 @@ class Publisher:
             with pdf_jobs(issue_prints, self.config, self.workers, self.css, self.print_html) as pending, \
                     staging(self.out_dir, reuse=True) as stage:
                 self.progress.start(batch.size())
-                for page in batch.pages:  # rendered and written one at a time: a thousand pages never sit in memory
-                    write_file(stage, page.dest, self.render_page(page))
-                    self.progress.step(page.dest)
+                self.write_pages(batch.pages, stage)
                 for dest, data in batch.files.items():
                     write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
                     self.progress.step(dest)
@@ -116,6 +114,18 @@ class Publisher:
             self.on_live(batch.name, following)
 
 
+    def write_pages(self, pages: list[Page], stage: Path) -> None:
+        """Render and write the batch's pages: on all cores for a cold build of a large archive
+        (liandong.page_pool), else one at a time, so a thousand pages never sit in memory."""
+        from liandong import page_pool
+
+        if page_pool.parallel(pages):
+            page_pool.write_pages(self.render_page, pages, stage, self.progress.step)
+            return
+        for page in pages:
+            write_file(stage, page.dest, self.render_page(page))
+            self.progress.step(page.dest)
+
     def bind_volumes(self, volumes: list[Page], stage: Path) -> None:
         """Bind each yearly volume from the staged issue PDFs: this process reads page counts and
         article pages and renders the 目录's HTML; a PDF worker lays out the front matter and copies
@@ -132,8 +142,6 @@ class Publisher:
 
         def run(html: str, source: Path, issues: list) -> Future | AssembledHere:
             arguments = (html, str(config.site_dir), config.pdf.variant, source, issues)
-            if self.workers.serial:
-                return finished(volume_job, *arguments)
             executor = self.workers.executor()
             self.workers.used = True
             if isinstance(executor, ClusterExecutor):
@@ -149,15 +157,6 @@ class Publisher:
 
         render_volumes(volumes, stage, lambda issue: issue_pdf_path(config, issue), front_html, run, write)
 
-
-def finished(function, *args) -> Future:
-    """A future already holding function(*args): with -j 1 a volume is bound where the pool would."""
-    future: Future = Future()
-    try:
-        future.set_result(function(*args))
-    except Exception as error:  # noqa: BLE001 — re-raised by result(), like a pool's future
-        future.set_exception(error)
-    return future
 
 
 def is_volume(page: Page) -> bool:
@@ -179,8 +178,10 @@ def live_after(publisher: Publisher | None) -> str:
 
 class PdfWorkers:
     """Where a build's PDFs render, for the whole build (both phases): the caller's executor (a Dask
-    cluster, serve's pool) if given; none with ``-j 1`` (this process, one by one); else a process
-    pool of ``workers`` processes (default: all cores), started on first use or by :meth:`warm_up`.
+    cluster, serve's pool) if given, else a process pool of ``workers`` processes (default: all
+    cores), started on first use or by :meth:`warm_up`. Even ``-j 1`` renders in one worker process,
+    never in this one: WeasyPrint's memory (hundreds of MB for a volume) goes with the worker, and
+    ``-j 1`` measures the same work as ``-j N``, split differently.
 
     :meth:`warm_up` starts a worker and has it import WeasyPrint while this process is still
     loading and planning, so the edited issue's PDF does not wait for that second. On Ctrl-C or an
@@ -189,7 +190,6 @@ class PdfWorkers:
     def __init__(self, executor: Executor | None, workers: int | None) -> None:
         self.given, self.workers = executor, workers
         self.pool: Executor | None = None
-        self.serial = executor is None and workers == 1
         self.used = False  # a PDF was submitted, not just the warm-up
 
     def executor(self) -> Executor:
@@ -202,7 +202,7 @@ class PdfWorkers:
         return self.pool
 
     def warm_up(self) -> None:
-        if not self.serial and self.given is None:
+        if self.given is None:
             from liandong import pdf
 
             self.executor().submit(pdf.warm_up_job)
@@ -231,7 +231,7 @@ class pdf_jobs:
     def __enter__(self):
         from liandong import pdf
 
-        if self.jobs and not self.workers.serial:
+        if self.jobs:
             executor = self.workers.executor()
             self.workers.used = True
             if isinstance(executor, ProcessPoolExecutor):  # local workers lay out the print HTML too
@@ -244,13 +244,6 @@ class pdf_jobs:
         return self.pending
 
     def pending(self):
-        from liandong import pdf
-
-        if self.workers.serial:
-            for page in self.jobs:
-                yield page, pdf.render_job(self.print_html(page), str(self.config.site_dir), self.config.pdf.variant,
-                                           page.context["source"])
-            return
         for future in as_completed(list(self.futures)):
             page = self.futures.pop(future)
             yield page, future.result()

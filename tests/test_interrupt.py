@@ -27,6 +27,9 @@ from liandong.build import build
 
 from conftest import copy_site, run_cli
 
+# Slow (dozens of real CLI builds with PDFs, each interrupted at another point): `pytest -m 'not slow'` skips it locally; CI runs it.
+pytestmark = pytest.mark.slow
+
 DRIVER = Path(__file__).with_name("interrupt_driver.py")
 EDIT = ("content/2025/13.md", "群众扫码即可", "群众用手机扫码即可")
 

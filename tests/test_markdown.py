@@ -73,3 +73,54 @@ def test_safe_links_are_kept(url):
     from liandong.markdown import is_safe_link
 
     assert is_safe_link(url)
+
+
+# The fast scanners (liandong.markdown: the text rule and the block line marks) must give the
+# stock markdown-it-py tokens for every input: compared here against a parser without them.
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from markdown_it.rules_block import StateBlock  # noqa: E402
+
+import liandong.markdown as markdown_module  # noqa: E402
+
+PIECES = list("代表联络站一二、（）“”。，abc1 \t\n\n*_`#>-+=|:!&<[]()\\~^{}$%@") + [
+    "\n\n代表进站。\n\n", "\n\n# 标题\n\n", "\n\n#标题\n\n", "\n## 一、\n", "代表", "进站", "\n---\n", "\n===\n", "\n- 一\n", "\n1. 二\n", "\n> 三\n", "\n    四\n", "\u3000\u3000",
+    "    ", "\t\t", "1. ", "- ", "> ", "## ", "```", "~~~", "| a | b |\n|---|---|\n| 1 | 2 |\n",
+    "[^1]", "[^1]: 注", "![图](a.png)", "[链接](http://x.cn)", "https://x.cn", "a@b.cn", "&#x41;", "**编者按：**", "<b>", "&amp;", "http://x.cn", "\r\n", " \n", "\t\n", "\u3000"]
+MARKDOWN = st.lists(st.sampled_from(PIECES), max_size=60).map("".join)
+
+
+def stock_parser():
+    parser = make_parser()
+    parser.block.parse = type(parser.block).parse.__get__(parser.block)
+    from markdown_it.rules_inline.text import text
+    parser.inline.ruler.at("text", text)
+    parser.block.ruler.disable("line_before_blank")
+    parser.inline.parse = type(parser.inline).parse.__get__(parser.inline)
+    return parser
+
+
+def tokens_of(parser, source: str) -> list:
+    def flat(token):
+        return (token.type, token.tag, token.nesting, token.content, token.map, token.attrs, token.markup,
+                token.info, token.level, token.block, token.hidden,
+                [flat(child) for child in token.children or []])
+    return [flat(token) for token in parser.parse(source, {"docId": "a"})]
+
+
+@settings(max_examples=400, deadline=None)
+@given(MARKDOWN)
+def test_fast_scanners_give_the_stock_tokens(source):
+    fast, stock = make_parser(), stock_parser()
+    assert tokens_of(fast, source) == tokens_of(stock, source)
+    assert fast.render(source, {"docId": "a"}) == stock.render(source, {"docId": "a"})
+
+
+@pytest.mark.parametrize("source", ["", "a", "a\n", "a\n   ", "a\n \t", "  a\n\tb\n", "\t \tx", " \n \n",
+                                    "a\n\n\t\t- b\n   \t c\n", "x" * 50 + "\n" + "  " * 20])
+def test_line_marks_match_stock_state(source):
+    state = StateBlock(source, make_parser(), {}, [])
+    starts, ends, shifts, columns = markdown_module.line_marks(source)
+    assert (starts + [len(source)], ends + [len(source)], shifts + [0], columns + [0]) == \
+        (state.bMarks, state.eMarks, state.tShift, state.sCount)

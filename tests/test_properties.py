@@ -9,6 +9,7 @@ import tempfile
 from pathlib import Path
 
 import html5lib
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -17,6 +18,9 @@ from liandong.build import build
 from liandong.errors import LiandongError
 
 from conftest import REPO
+
+# Slow (hypothesis builds ~140 generated sites): `pytest -m 'not slow'` skips it locally; CI runs it.
+pytestmark = pytest.mark.slow
 
 NASTY = list("联络动态代表会议微建议一二三、，。（）《》“”<>&\"'`*_#[]()!:;-|=/\\ \n\t") + [
     "<script>", "</script>", "onerror=", "javascript:", "data:", "../", "<!--", "]]>", "&amp;", "\u3000", "\x0b", "𠀾"]

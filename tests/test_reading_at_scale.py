@@ -21,6 +21,9 @@ from conftest import REPO, QuietHandler, horizontal_overflow, need_tool, open_pa
 sys.path.insert(0, str(REPO / "bench"))
 from generate import COUNTIES, SENTENCES  # noqa: E402
 
+# Slow (generates a 25-year archive, builds it with search and drives Chromium over it): `pytest -m 'not slow'` skips it locally; CI runs it.
+pytestmark = pytest.mark.slow
+
 # Real districts of Hunan besides bench/generate.py's counties, and a unit with no 市州.
 MORE = ["长沙市芙蓉区", "长沙市天心区", "长沙市岳麓区", "长沙市开福区", "长沙市雨花区", "株洲市荷塘区",
         "株洲市芦淞区", "株洲市石峰区", "株洲市天元区", "湘潭市雨湖区", "湘潭市岳塘区", "衡阳市珠晖区",

@@ -23,6 +23,9 @@ from liandong.progress import TerminalProgress
 
 from conftest import copy_site, run_cli
 
+# Slow (the editor's whole day through the real CLI: new, check, serve, parallel builds with PDFs): `pytest -m 'not slow'` skips it locally; CI runs it.
+pytestmark = pytest.mark.slow
+
 
 def tree(out: Path) -> dict[str, bytes]:
     return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}

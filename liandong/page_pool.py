@@ -1,0 +1,72 @@
+"""Rendering and writing many HTML pages on all cores (a cold build of a large archive).
+
+After the Markdown (already parsed on all cores, see liandong.reader.parse_all), rendering the
+pages with Jinja and writing them is the largest serial part of a cold build: about a second for
+1000 issues. Forked processes inherit the planned pages, the Jinja environment and the archive they
+point into, so nothing but a chunk number and the page names cross a process boundary; each
+process writes its pages straight into the staging folder. Output is the same bytes whichever
+process writes a page.
+
+Only for many pages and only where fork is safe (no other thread running: ``liandong serve`` has
+threads, and renders few pages per rebuild anyway); otherwise the build writes pages itself.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import threading
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+from typing import Callable
+
+
+from liandong.interrupt import ignore_in_worker, stop_pool
+from liandong.routes import Page
+from liandong.writer import write_file
+
+PARALLEL_PAGES_FROM = 400  # below this, forking costs more than it saves
+CHUNKS_PER_WORKER = 4  # so that progress moves and one slow chunk does not hold the others up
+
+# What the forked workers inherit: set just before the pool forks, cleared after.
+_work: tuple[Callable[[Page], str], list[Page], Path, int] | None = None
+
+
+def parallel(pages: list[Page]) -> bool:
+    """Whether :func:`write_pages` should fork for these pages."""
+    return len(pages) >= PARALLEL_PAGES_FROM and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1 \
+        and "fork" in multiprocessing.get_all_start_methods()
+
+
+def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,
+                step: Callable[[str], None]) -> None:
+    """Render (``render``: a page's text as written) and write ``pages`` into ``stage`` on all
+    cores; ``step`` hears of each page written.
+    A template error in any worker is raised here, as it would be in a serial build."""
+    global _work
+    workers = os.cpu_count() or 1
+    chunks = workers * CHUNKS_PER_WORKER
+    _work = (render, pages, stage, chunks)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_in_worker)
+    try:
+        futures = [pool.submit(_write_chunk, index) for index in range(chunks)]
+        for future in as_completed(futures):
+            for dest in future.result():
+                step(dest)
+    except BaseException:
+        stop_pool(pool)  # a failed template or Ctrl-C: the other chunks are not waited for
+        raise
+    finally:
+        pool.shutdown(wait=True)
+        _work = None
+
+
+def _write_chunk(index: int) -> list[str]:
+    """In a worker: render and write every ``chunks``-th page from ``index``; their names."""
+    assert _work is not None, "write_pages sets the work before forking"
+    render, pages, stage, chunks = _work
+    written = []
+    for page in pages[index::chunks]:
+        write_file(stage, page.dest, render(page))
+        written.append(page.dest)
+    return written
