@@ -29,11 +29,52 @@ def install_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise_terminated)
 
 
-def ignore_in_worker() -> None:
+def ignore_in_worker(parent: int | None = None) -> None:
     """Pool initializer: a worker leaves Ctrl-C (sent to the whole terminal group) and SIGTERM to
-    the main process, which ends the pool."""
+    the main process, which ends the pool; and, given the main process's ``parent`` id, it exits
+    when that process is gone (see :func:`exit_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    if parent is not None:
+        exit_with(parent)
+
+
+def exit_with(parent: int) -> None:
+    """End this worker as soon as the process ``parent`` ends, however it ends.
+
+    A build killed with SIGKILL (or the OOM killer, or a closed terminal) cannot stop its pool, and
+    a pool worker waiting for its next job never notices: it would stay, with a few hundred MB of
+    WeasyPrint, and with the build's stdout and stderr open, so whatever waits for the build's
+    output waits for ever. A daemon thread waits on a pidfd of the main process (a forkserver
+    worker's own parent is the fork server, not the build) and exits the moment it closes."""
+    import os
+    import select
+    import threading
+
+    try:
+        pidfd = os.pidfd_open(parent)
+    except (AttributeError, OSError):  # not Linux ≥ 5.3, or the parent is already gone
+        if not _alive(parent):
+            os._exit(1)
+        return
+
+    def watch() -> None:
+        select.select([pidfd], [], [])
+        os._exit(1)
+
+    threading.Thread(target=watch, name="liandong-parent-watch", daemon=True).start()
+
+
+def _alive(pid: int) -> bool:
+    import os
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def stop_pool(executor: Executor) -> None:

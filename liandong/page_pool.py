@@ -47,7 +47,8 @@ def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,
     workers = os.cpu_count() or 1
     chunks = workers * CHUNKS_PER_WORKER
     _work = (render, pages, stage, chunks)
-    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_in_worker)
+    pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork"), initializer=ignore_in_worker,
+                               initargs=(os.getpid(),))
     try:
         futures = [pool.submit(_write_chunk, index) for index in range(chunks)]
         for future in as_completed(futures):

@@ -231,4 +231,5 @@ def process_pool(workers: int) -> Executor:
     when the caller runs threads (``liandong serve``)."""
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_in_worker)
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_in_worker,
+                               initargs=(os.getpid(),))

@@ -119,7 +119,8 @@ def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> lis
         return parse_chunk(pending, config)
     chunks = [pending[index::workers * 4] for index in range(workers * 4)]
     method = "fork" if threading.active_count() == 1 else "forkserver"  # fork is unsafe beside threads
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker) as pool:
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker,
+                             initargs=(os.getpid(),)) as pool:
         results = list(pool.map(parse_chunk, chunks, [config] * len(chunks)))
     ordered: list = [None] * len(pending)
     for index, chunk in enumerate(results):

@@ -262,3 +262,26 @@ def test_a_build_that_dies_after_a_swap_leaves_no_stale_page(site, monkeypatch):
     path.write_text(original, encoding="utf-8")
     build(site, pdf=False, search=False)
     assert EDIT[1] in page.read_text(encoding="utf-8") and EDIT[2] not in page.read_text(encoding="utf-8")
+
+
+def test_killed_build_leaves_no_pdf_worker_behind(tmp_path):
+    """SIGKILL (or the OOM killer) gives a build no chance to stop its PDF pool: the workers must
+    notice on their own and exit, not stay with hundreds of MB and the build's stdout held open
+    (whatever waits for the build's output would wait for ever)."""
+    import psutil
+
+    site = copy_site(tmp_path / "site")
+    build_process = subprocess.Popen([sys.executable, "-m", "liandong", "build", "-j", "2"], cwd=site,
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    me = psutil.Process(build_process.pid)
+    workers: list[psutil.Process] = []
+    deadline = time.monotonic() + 300
+    while not workers and time.monotonic() < deadline and build_process.poll() is None:
+        workers = [child for child in me.children(recursive=True)
+                   if "forkserver" in " ".join(child.cmdline()) and child.ppid() != me.pid]
+        time.sleep(0.05)
+    assert workers, "no PDF worker was seen while the build ran"
+    build_process.send_signal(signal.SIGKILL)
+    build_process.wait()
+    gone, alive = psutil.wait_procs(workers, timeout=60)
+    assert not alive, [process.cmdline() for process in alive]
