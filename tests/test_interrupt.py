@@ -60,8 +60,16 @@ def drive(site: Path, *args: str, at: int = 0, sig: str = "SIGINT", count: Path 
            "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
     if count is not None:
         env["LIANDONG_EVENT_COUNT"] = str(count)
-    return subprocess.run([sys.executable, str(DRIVER), *args], cwd=site, env=env, capture_output=True,
-                          text=True, timeout=600)
+    # Output to files, not pipes: a worker forked by the fork server in the instant of a SIGKILL
+    # (before it is handed its job, so before it can watch the build) can hold the build's stdout
+    # for a while; the test waits for the build to exit, not for every copy of its pipes to close.
+    with open(site.parent / "driver.out", "w+", encoding="utf-8") as out, \
+            open(site.parent / "driver.err", "w+", encoding="utf-8") as err:
+        result = subprocess.run([sys.executable, str(DRIVER), *args], cwd=site, env=env, stdout=out, stderr=err,
+                                text=True, timeout=600)
+        out.seek(0), err.seek(0)
+        result.stdout, result.stderr = out.read(), err.read()
+    return result
 
 
 def restore(pristine: Path, site: Path) -> None:
