@@ -253,8 +253,12 @@ def test_failing_pdf_leaves_previous_build(site, monkeypatch):
     def explode(*args, **kwargs):
         raise RuntimeError("printer on fire")
     monkeypatch.setattr(pdf, "render_job", explode)
-    with pytest.raises(RuntimeError):
-        build(site, workers=1)
+    # PDF workers are processes that would not see the patch: a thread pool given as the executor
+    # runs the (patched) job the way any caller-supplied executor does (serve's, a cluster's).
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1) as executor, pytest.raises(RuntimeError, match="printer on fire"):
+        build(site, executor=executor)
     assert tree(site / "build") == before
     assert not [p for p in site.iterdir() if "staging" in p.name]
 
