@@ -267,12 +267,17 @@ def generate(root: Path, n_issues: int = 1000, seed: int = 7, source: Path | Non
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    return command_line(generate, __doc__, 7, argv)
+
+
+def command_line(make, doc: str, seed: int, argv: list[str] | None) -> int:
+    """The command line both generators share: ``make(root, issues, seed)`` writes the archive."""
+    parser = argparse.ArgumentParser(description=doc.split("\n\n")[0])
     parser.add_argument("root", type=Path, help="folder to write the site into")
     parser.add_argument("--issues", type=int, default=1000, help="number of issues (default 1000)")
-    parser.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    parser.add_argument("--seed", type=int, default=seed, help=f"random seed (default {seed})")
     args = parser.parse_args(argv)
-    files = generate(args.root, args.issues, args.seed)
+    files = make(args.root, args.issues, args.seed)
     size = sum(path.stat().st_size for path in files)
     print(f"{len(files)} issues, {size / 1e6:.1f} MB of Markdown → {args.root}")
     return 0

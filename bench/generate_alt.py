@@ -20,7 +20,6 @@ same (n_issues, seed) always gives the same bytes.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import random
 import shutil
@@ -29,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from generate import liandong_repo  # noqa: E402
+from generate import command_line, liandong_repo  # noqa: E402
 
 LAST_YEAR = 2025
 MAX_ISSUE_CHARS = 45_000  # liandong refuses issues over 60,000 characters (about 100 printed pages)
@@ -252,15 +251,7 @@ def generate(root: Path, n_issues: int = 1000, seed: int = 11, source: Path | No
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("root", type=Path, help="folder to write the site into")
-    parser.add_argument("--issues", type=int, default=1000, help="number of issues (default 1000)")
-    parser.add_argument("--seed", type=int, default=11, help="random seed (default 11)")
-    args = parser.parse_args(argv)
-    files = generate(args.root, args.issues, args.seed)
-    size = sum(path.stat().st_size for path in files)
-    print(f"{len(files)} issues, {size / 1e6:.1f} MB of Markdown → {args.root}")
-    return 0
+    return command_line(generate, __doc__, 11, argv)
 
 
 if __name__ == "__main__":

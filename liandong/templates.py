@@ -109,6 +109,6 @@ def _template_frame(folders: list[Path], fallback: str) -> Location:
 def _describe(exc: Exception) -> str:
     if isinstance(exc, jinja2.UndefinedError):
         return f"未定义的变量或属性（{exc.message}）"
-    if render_failure(exc):
-        return render_failure(exc)
+    if described := render_failure(exc):
+        return described
     return f"{type(exc).__name__}: {exc}"
