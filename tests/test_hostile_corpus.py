@@ -25,27 +25,43 @@ from conftest import REPO, run_cli
 from test_hostile import edit, scripts_and_handlers, tree
 
 CPU_CAP = 10  # seconds of CPU, per process
-MEMORY_CAP = 500 * 1024 * 1024  # bytes of address space, per process
+MEMORY_CAP = 500 * 1024 * 1024  # bytes of resident memory, per process (max RSS, asserted)
+# The kernel cannot cap resident memory, so runaway growth is stopped by an address-space cap. It is
+# set above MEMORY_CAP because address space is not memory: WeasyPrint's mapped font files and
+# glibc's reserved malloc arenas count in it (a PDF worker that has laid out a 200-row table maps
+# ~450 MB with ~210 MB resident), and a limit at 500 MB failed legitimate builds at random points.
+ADDRESS_SPACE_CAP = 1024 * 1024 * 1024
+WALL_CAP = 120  # seconds: a blocked process uses no CPU, so a hang is caught by the clock
 SAFE_URL = re.compile(r"^(https?:|mailto:|tel:|[^:]*$)", re.I)
 
 CAPPED = """
-import json, resource, subprocess, sys
-cpu, memory = int(sys.argv[1]), int(sys.argv[2])
+import json, os, resource, signal, subprocess, sys
+cpu, memory, wall = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 def limit():
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu))
     resource.setrlimit(resource.RLIMIT_AS, (memory, memory))
-result = subprocess.run(sys.argv[3:], preexec_fn=limit, capture_output=True, text=True)
+child = subprocess.Popen(sys.argv[4:], preexec_fn=limit, start_new_session=True, text=True,
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+try:
+    stdout, stderr = child.communicate(timeout=wall)
+    code = child.returncode
+except subprocess.TimeoutExpired:
+    os.killpg(child.pid, signal.SIGKILL)
+    stdout, stderr = child.communicate()
+    code = "timeout"
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-print(json.dumps({"returncode": result.returncode, "stdout": result.stdout, "stderr": result.stderr,
+print(json.dumps({"returncode": code, "stdout": stdout, "stderr": stderr,
                   "cpu": usage.ru_utime + usage.ru_stime, "max_rss": usage.ru_maxrss * 1024}))
 """
 
 
 def run_capped(*args: str, cwd: Path) -> dict:
-    """``liandong ARGS`` with every process capped at CPU_CAP seconds and MEMORY_CAP bytes."""
-    wrapper = subprocess.run([sys.executable, "-c", CAPPED, str(CPU_CAP), str(MEMORY_CAP),
+    """``liandong ARGS`` with every process capped at CPU_CAP seconds and ADDRESS_SPACE_CAP bytes,
+    and the whole command at WALL_CAP seconds (returncode "timeout" then); callers assert the max
+    RSS against MEMORY_CAP."""
+    wrapper = subprocess.run([sys.executable, "-c", CAPPED, str(CPU_CAP), str(ADDRESS_SPACE_CAP), str(WALL_CAP),
                               sys.executable, "-m", "liandong", *args], cwd=cwd, capture_output=True, text=True,
-                             env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+                             env={**os.environ, "PYTHONIOENCODING": "utf-8"}, timeout=WALL_CAP + 60)
     assert wrapper.returncode == 0, wrapper.stderr
     return json.loads(wrapper.stdout)
 
