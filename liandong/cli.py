@@ -21,8 +21,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class SafeGroup(click.Group):
-    """Editors never see a traceback: an unexpected failure becomes a Chinese error with exit 1.
-    Set LIANDONG_DEBUG=1 to get the traceback when reporting a bug."""
+    """Editors never see a traceback: an unexpected failure becomes a Chinese error with exit 1 (one
+    that says what to do when the machine ran out of memory). Set LIANDONG_DEBUG=1 to get the traceback when reporting a bug."""
 
     def invoke(self, ctx: click.Context):
         try:
@@ -32,6 +32,10 @@ class SafeGroup(click.Group):
         except Exception as exc:
             if os.environ.get("LIANDONG_DEBUG"):
                 raise
+            from liandong.errors import machine_failure
+
+            if (reason := machine_failure(exc)) is not None:
+                raise click.ClickException(reason) from exc
             raise click.ClickException(f"liandong 内部错误：{type(exc).__name__}: {exc}"
                                        "（请设置环境变量 LIANDONG_DEBUG=1 重试并报告此问题）") from exc
 

@@ -101,6 +101,26 @@ def os_reason(exc: OSError) -> str:
     return OS_ERRORS.get(exc.errno, f"系统错误 {errno.errorcode.get(exc.errno, exc.errno)}")
 
 
+MEMORY_ADVICE = "请关闭其他程序，或用 -j 1 减少同时排版的 PDF 数后重试"
+
+
+def machine_failure(exc: BaseException) -> str | None:
+    """The Chinese explanation of a failure caused by the machine, not by the input or liandong, or
+    None: a PDF worker ended by the system (the OOM killer; a crash inside a C library) or memory
+    that could not be had. A large archive on a small machine meets these, and "内部错误" with a
+    Python class name would send the editor to report a bug instead of freeing memory."""
+    from concurrent.futures.process import BrokenProcessPool
+
+    if isinstance(exc, BrokenProcessPool):
+        return ("PDF 排版进程意外终止（多为内存不足，被系统结束；也可能是字体或图像库崩溃）。"
+                + MEMORY_ADVICE)
+    text = str(exc)
+    if isinstance(exc, MemoryError) or (isinstance(exc, OSError) and exc.errno == errno.ENOMEM) \
+            or "failed to map segment" in text or "Cannot allocate memory" in text:
+        return "内存不足，无法继续。" + MEMORY_ADVICE
+    return None
+
+
 # PDF variants --pdf-variant and site.yaml accept: here, not in liandong.config, so the command line
 # can offer them without importing the YAML parser (a no-op build never parses anything).
 PDF_VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-2u", "pdf/a-3u", "pdf/ua-1")

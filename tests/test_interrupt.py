@@ -293,3 +293,56 @@ def test_killed_build_leaves_no_pdf_worker_behind(tmp_path):
     build_process.wait()
     gone, alive = psutil.wait_procs(workers, timeout=60)
     assert not alive, [process.cmdline() for process in alive]
+
+
+def test_pdf_worker_killed_by_the_system_is_reported_and_nothing_is_published(tmp_path):
+    """The OOM killer ends the biggest process, a PDF worker, in the middle of a build: the editor
+    reads why in Chinese and what to do (not 内部错误 and a Python class name), the exit is 1,
+    and build/ is the previous build, whole."""
+    import psutil
+
+    site = copy_site(tmp_path / "site")
+    assert run_cli("build", "-q", cwd=site).returncode == 0
+    before = tree(site / "build")
+    path, old, new = EDIT
+    (site / path).write_text((site / path).read_text(encoding="utf-8").replace(old, new), encoding="utf-8")
+    build_process = subprocess.Popen([sys.executable, "-m", "liandong", "build", "-j", "1"], cwd=site,
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+    me = psutil.Process(build_process.pid)
+    killed = False
+    deadline = time.monotonic() + 300
+    while not killed and time.monotonic() < deadline and build_process.poll() is None:
+        for child in me.children(recursive=True):
+            if "forkserver" in " ".join(child.cmdline()) and child.ppid() != me.pid:  # a worker
+                child.kill()
+                killed = True
+        time.sleep(0.02)
+    assert killed, "no PDF worker was seen while the build ran"
+    _, stderr = build_process.communicate(timeout=300)
+    assert build_process.returncode == 1, stderr
+    assert "PDF 排版进程意外终止" in stderr and "-j 1" in stderr, stderr
+    assert "内部错误" not in stderr and "Traceback" not in stderr, stderr
+    assert tree(site / "build") == before
+    assert not leftovers(site)
+
+
+@pytest.mark.parametrize("failure", [MemoryError(), OSError(12, "Cannot allocate memory"),
+                                     ImportError("libqpdf.so: failed to map segment from shared object")],
+                         ids=["MemoryError", "ENOMEM", "library not mapped"])
+def test_memory_exhaustion_says_so_in_chinese(tmp_path, monkeypatch, failure):
+    """Memory that cannot be had, wherever it shows (Python, the C library, the loader), is named
+    as such with the way out, in the editor's language."""
+    from click.testing import CliRunner
+
+    import liandong.build
+    from liandong.cli import main
+
+    def exhausted(*args, **kwargs):
+        raise failure
+
+    monkeypatch.setattr(liandong.build, "build", exhausted)
+    result = CliRunner().invoke(main, ["build", "--site", str(copy_site(tmp_path / "site"))])
+    assert result.exit_code == 1, result.output
+    assert "内存不足" in result.output and "-j 1" in result.output, result.output
+    assert "内部错误" not in result.output and "Error" not in result.output, result.output
