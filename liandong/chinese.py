@@ -15,6 +15,22 @@ BIG_UNITS = ["", "万", "亿", "万亿"]
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_OR_FULLWIDTH_PUNCT = CJK + r"\u3000-\u303f\uff00-\uffef"
 
+# Heading styles follow the editor's own numbering, not the Markdown level (GB/T 9704 §7.3.3):
+# 一、 in 黑体, （一） in 楷体, 1. and （1） in the body face.
+HEADING_KINDS = (
+    (re.compile(r"^[一二三四五六七八九十百]+、"), "level-1"),
+    (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]"), "level-2"),
+    (re.compile(r"^\d+[.．、]"), "level-3"),
+    (re.compile(r"^[（(]\d+[）)]"), "level-4"),
+)
+
+
+def heading_kind(title: str) -> str | None:
+    for pattern, kind in HEADING_KINDS:
+        if pattern.match(title.strip()):
+            return kind
+    return None
+
 
 def _four_digit_group(n: int) -> str:
     """0 < n < 10000 in Chinese, with 零 for every run of inner zeros (1005 → 一千零五)."""

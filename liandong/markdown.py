@@ -20,18 +20,11 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_cjk_friendly import cjk_friendly
 
-from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, curly_quotes
+from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, HEADING_KINDS, curly_quotes, heading_kind  # noqa: F401
+from liandong.plain_markdown import plain_heading_text, render_plain_article
 
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
-# Heading styles follow the editor's own numbering, not the Markdown level (GB/T 9704 §7.3.3):
-# 一、 in 黑体, （一） in 楷体, 1. and （1） in the body face.
-HEADING_KINDS = (
-    (re.compile(r"^[一二三四五六七八九十百]+、"), "level-1"),
-    (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]"), "level-2"),
-    (re.compile(r"^\d+[.．、]"), "level-3"),
-    (re.compile(r"^[（(]\d+[）)]"), "level-4"),
-)
 
 
 @dataclass(frozen=True)
@@ -340,6 +333,9 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
 
 def heading_text(parser: MarkdownIt, line: str) -> str:
     """The plain text of one heading line, with Chinese quotes, as the page and PDF show it."""
+    plain = plain_heading_text(line)
+    if plain is not None:
+        return plain
     tokens = parser.parse(line)
     return _plain_inline(tokens[1]) if len(tokens) > 1 and tokens[1].type == "inline" else ""
 
@@ -364,6 +360,15 @@ def render_article(parser: MarkdownIt, source: str, anchor: str,
     limits on tables, nesting and images; ``budget`` carries an issue's size across its articles
     (see check_structure).
     """
+    plain = render_plain_article(source)  # most articles: no markup, no tokens needed
+    if plain is not None:
+        return plain[0], plain[1], []
+    return render_with_markdown_it(parser, source, anchor, budget)
+
+
+def render_with_markdown_it(parser: MarkdownIt, source: str, anchor: str,
+                            budget: dict[str, int] | None = None) -> tuple[str, str, list[ImageRef]]:
+    """:func:`render_article` for any Markdown: tokens, limits, HTML."""
     env = {"docId": anchor, "images": []}
     tokens = parser.parse(source, env)
     check_structure(tokens, {"weight": len(source)} if budget is None else budget)
@@ -425,13 +430,6 @@ def _heading_classes_rule(state) -> None:
             kind = heading_kind(tokens[index + 1].content)
             if kind:
                 token.attrSet("class", kind)
-
-
-def heading_kind(title: str) -> str | None:
-    for pattern, kind in HEADING_KINDS:
-        if pattern.match(title.strip()):
-            return kind
-    return None
 
 
 def _render_table_open(self, tokens, idx, options, env) -> str:
