@@ -100,7 +100,7 @@ class Run:
             problems = problems + font_warnings
         web_print = template_fingerprints(config)
         first = plan_first_phase(archive, config, web_print, css, kept)
-        env = make_env(config)
+        env = make_env(config, reload=False)
         self.publisher = Publisher(config, out_dir, lambda page: compact_page(page.dest, render_page(env, page, config)),
                                    lambda page: print_html(env, page, config, css), css, workers=workers,
                                    progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),
