@@ -25,11 +25,14 @@ HEADING_KINDS = (
 )
 
 
+# The patterns above as one, tried in the same order (no pattern has a group of its own).
+_ANY_HEADING_KIND = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in HEADING_KINDS))
+
+
 def heading_kind(title: str) -> str | None:
-    for pattern, kind in HEADING_KINDS:
-        if pattern.match(title.strip()):
-            return kind
-    return None
+    """The style of a heading by its numbering: the first of HEADING_KINDS that matches."""
+    match = _ANY_HEADING_KIND.match(title.strip())
+    return HEADING_KINDS[match.lastindex - 1][1] if match else None
 
 
 def _four_digit_group(n: int) -> str:

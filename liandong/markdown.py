@@ -105,7 +105,10 @@ def check_size(body: str) -> None:
     if len(body) > MAX_BODY_CHARS:
         raise TooComplex(0, f"正文过长（{len(body)} 个字符），一期不应超过 {MAX_BODY_CHARS} 个字符；"
                             "请拆分成几期，或删去误粘贴的内容")
-    for number, line in enumerate(body.split("\n")):
+    lines = body.split("\n")
+    if max(map(len, lines)) <= MAX_LINE_CHARS:  # the usual body: measured without a Python loop
+        return
+    for number, line in enumerate(lines):
         if len(line) > MAX_LINE_CHARS:
             raise TooComplex(number, f"这一行过长（{len(line)} 个字符），一行不应超过 {MAX_LINE_CHARS} 个字符；"
                                      "请分段（段落之间空一行）")
@@ -296,6 +299,7 @@ def _use_fast_scanners(parser: MarkdownIt) -> None:
 # start is matched: the title is taken by rendering the line, and a pattern for the whole line
 # (title, closing #s, trailing spaces) backtracks quadratically on a title of many spaces.
 ARTICLE_HEADING = re.compile(r" {0,3}#(?:[ \t]|$)")
+ARTICLE_HEADING_LINE = re.compile(r"^ {0,3}#(?:[ \t]|$)", re.MULTILINE)  # ARTICLE_HEADING at any line's start
 FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -311,6 +315,34 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
     treatment (quotes, escapes) by rendering just the heading line.
     """
     lines = body.split("\n")
+    starts = _article_starts(body, lines)
+    first_text = next((n for n, line in enumerate(lines) if line.strip()), None)
+    stray = first_text if first_text is not None and (not starts or first_text < starts[0]) else None
+    sections = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        sections.append(Section(heading_text(parser, lines[start]), start, "\n".join(lines[start + 1:end])))
+    return sections, stray
+
+
+def _article_starts(body: str, lines: list[str]) -> list[int]:
+    """Numbers of the lines that start an article: ``# `` lines outside fenced code blocks."""
+    if "`" not in body and "~" not in body:  # no fence can open: one scan of the whole body
+        return _heading_lines(body)
+    return _heading_lines_outside_fences(lines)
+
+
+def _heading_lines(body: str) -> list[int]:
+    """Numbers of the ``# `` lines of a body that has no fenced code block."""
+    starts, line, position = [], 0, 0
+    for match in ARTICLE_HEADING_LINE.finditer(body):
+        line += body.count("\n", position, match.start())
+        position = match.start()
+        starts.append(line)
+    return starts
+
+
+def _heading_lines_outside_fences(lines: list[str]) -> list[int]:
     starts, fence = [], None
     for number, line in enumerate(lines):
         opener = FENCE_LINE.match(line)
@@ -322,13 +354,7 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
             fence = opener.group(1)
         elif ARTICLE_HEADING.match(line):
             starts.append(number)
-    first_text = next((n for n, line in enumerate(lines) if line.strip()), None)
-    stray = first_text if first_text is not None and (not starts or first_text < starts[0]) else None
-    sections = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
-        sections.append(Section(heading_text(parser, lines[start]), start, "\n".join(lines[start + 1:end])))
-    return sections, stray
+    return starts
 
 
 def heading_text(parser: MarkdownIt, line: str) -> str:

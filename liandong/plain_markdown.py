@@ -46,7 +46,12 @@ def render_plain_article(source: str) -> tuple[str, str] | None:
     plain: list[str] = []
     paragraph: list[str] = []
     for line in source.split("\n"):
-        if not line or BLANK_LINE.fullmatch(line):
+        if not line:
+            if paragraph:
+                _close_paragraph(paragraph, html, plain)
+        elif line[0] >= "\x80" and not line[0].isspace() and not line[-1].isspace():  # Chinese text: the usual line
+            paragraph.append(line)
+        elif BLANK_LINE.fullmatch(line):
             if paragraph:
                 _close_paragraph(paragraph, html, plain)
         elif line[0] == "#":

@@ -111,29 +111,44 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
 
 
 PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more than it saves
+# A byte at which Markdown markup may start (see liandong.plain_markdown): a file without any is
+# plain prose, parsed in about a millisecond, and not worth sending to a worker and back.
+MARKUP_BYTE = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f!&*<\[\\^_`]")
 
 
 def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
-    """Parse issue files, on all cores when there are many (a cold build of a large archive)."""
+    """Parse issue files, on all cores when many need markdown-it (a cold build of a large archive).
+
+    Files of plain prose (no markup byte at all) are parsed here, while the workers parse the
+    others: carrying a parsed issue back from a worker costs about as much as parsing plain prose."""
     workers = os.cpu_count() or 1
-    if len(pending) < PARALLEL_PARSE_FROM or workers < 2:
+    marked = [index for index, (_, data, _) in enumerate(pending) if MARKUP_BYTE.search(data)]
+    if len(marked) < PARALLEL_PARSE_FROM or workers < 2:
         return parse_chunk(pending, config)
+    plain = sorted(set(range(len(pending))) - set(marked))
+    to_pool = [pending[index] for index in marked]
     global _inherited
     count = workers * 4
     if threading.active_count() == 1:  # fork is unsafe beside threads
-        _inherited = (pending, config, count)  # forked workers find the files here: no 40 MB through pipes
+        _inherited = (to_pool, config, count)  # forked workers find the files here: no 40 MB through pipes
         try:
             with _pool(workers, "fork") as pool:
-                results = list(pool.map(_parse_inherited_chunk, range(count)))
+                chunks = pool.map(_parse_inherited_chunk, range(count))
+                here = parse_chunk([pending[index] for index in plain], config)  # meanwhile
+                results = list(chunks)
         finally:
             _inherited = None
     else:
-        chunks = [pending[index::count] for index in range(count)]
         with _pool(workers, "forkserver") as pool:
-            results = list(pool.map(parse_chunk, chunks, [config] * len(chunks)))
-    ordered: list = [None] * len(pending)
+            chunks = pool.map(parse_chunk, [to_pool[index::count] for index in range(count)], [config] * count)
+            here = parse_chunk([pending[index] for index in plain], config)
+            results = list(chunks)
+    parsed: list = [None] * len(to_pool)
     for index, chunk in enumerate(results):
-        ordered[index::count] = chunk
+        parsed[index::count] = chunk
+    ordered: list = [None] * len(pending)
+    for index, result in zip(marked + plain, parsed + here):
+        ordered[index] = result
     return ordered
 
 

@@ -194,3 +194,17 @@ def test_usual_bulletin_text_takes_the_plain_path(source):
                                     "## 标题 #", "> 引用", "代表[^1]\n\n[^1]: 注", "\u3000段首空格"])
 def test_markup_goes_to_markdown_it(source):
     assert render_plain_article(source) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["# 甲", "#", "# ", "#\t乙", "   # 丙", "    # 丁", "#戊", "## 己", " #", "正文", "", " ",
+                                 "\t# 庚", "# 辛 #", "\u3000# 壬"]), max_size=30).map("\n".join))
+def test_article_starts_found_in_one_scan_as_line_by_line(body):
+    assert markdown_module._heading_lines(body) == markdown_module._heading_lines_outside_fences(body.split("\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="一二三四五六七八九十百（）()0123456789.．、 　a", max_size=12))
+def test_heading_kind_is_the_first_pattern_that_matches(title):
+    expected = next((kind for pattern, kind in markdown_module.HEADING_KINDS if pattern.match(title.strip())), None)
+    assert markdown_module.heading_kind(title) == expected
