@@ -25,6 +25,7 @@ from liandong.interrupt import ignore_in_worker
 from liandong.markdown import (MEDIA_SCHEME, ImageRef, TooComplex, check_size, make_parser, render_article,
                                split_sections)
 from liandong.model import Archive, Article, County, Issue
+from liandong.plain_markdown import has_markup_byte
 from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
@@ -111,9 +112,6 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
 
 
 PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more than it saves
-# A byte at which Markdown markup may start (see liandong.plain_markdown): a file without any is
-# plain prose, parsed in about a millisecond, and not worth sending to a worker and back.
-MARKUP_BYTE = re.compile(rb"[\x00-\x09\x0b-\x1f\x7f!&*<\[\\^_`]")
 
 
 def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
@@ -122,7 +120,9 @@ def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> lis
     Files of plain prose (no markup byte at all) are parsed here, while the workers parse the
     others: carrying a parsed issue back from a worker costs about as much as parsing plain prose."""
     workers = os.cpu_count() or 1
-    marked = [index for index, (_, data, _) in enumerate(pending) if MARKUP_BYTE.search(data)]
+    # A file without a byte where markup may start (liandong.plain_markdown) is plain prose, parsed
+    # in about a millisecond: not worth sending to a worker and back.
+    marked = [index for index, (_, data, _) in enumerate(pending) if has_markup_byte(data)]
     if len(marked) < PARALLEL_PARSE_FROM or workers < 2:
         return parse_chunk(pending, config)
     plain = sorted(set(range(len(pending))) - set(marked))
