@@ -136,7 +136,9 @@ def write_signed(path: Path, payload: bytes) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
-        temporary.write_bytes(sign(payload))
+        with open(temporary, "wb") as stream:  # sign(payload), without copying a large payload into it
+            stream.write(_signature(payload).encode() + b"\n")
+            stream.write(payload)
         os.replace(temporary, path)
     finally:
         temporary.unlink(missing_ok=True)

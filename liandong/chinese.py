@@ -15,6 +15,25 @@ BIG_UNITS = ["", "万", "亿", "万亿"]
 CJK = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 CJK_OR_FULLWIDTH_PUNCT = CJK + r"\u3000-\u303f\uff00-\uffef"
 
+# Heading styles follow the editor's own numbering, not the Markdown level (GB/T 9704 §7.3.3):
+# 一、 in 黑体, （一） in 楷体, 1. and （1） in the body face.
+HEADING_KINDS = (
+    (re.compile(r"^[一二三四五六七八九十百]+、"), "level-1"),
+    (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]"), "level-2"),
+    (re.compile(r"^\d+[.．、]"), "level-3"),
+    (re.compile(r"^[（(]\d+[）)]"), "level-4"),
+)
+
+
+# The patterns above as one, tried in the same order (no pattern has a group of its own).
+_ANY_HEADING_KIND = re.compile("|".join(f"({pattern.pattern})" for pattern, _ in HEADING_KINDS))
+
+
+def heading_kind(title: str) -> str | None:
+    """The style of a heading by its numbering: the first of HEADING_KINDS that matches."""
+    match = _ANY_HEADING_KIND.match(title.strip())
+    return HEADING_KINDS[match.lastindex - 1][1] if match else None
+
 
 def _four_digit_group(n: int) -> str:
     """0 < n < 10000 in Chinese, with 零 for every run of inner zeros (1005 → 一千零五)."""

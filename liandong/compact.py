@@ -20,9 +20,10 @@ _INDENT = re.compile(r"\n[ \t]+")
 
 def compact_html(html: str) -> str:
     """``html`` without indentation outside verbatim elements; everything else unchanged."""
-    lowered = html.lower()
+    lowered = None  # made once, and only for a page that has a verbatim element
     parts, end = [], 0
     while opening := _VERBATIM_OPEN.search(html, end):
+        lowered = html.lower() if lowered is None else lowered
         closing = lowered.find(f"</{opening.group(1).lower()}", opening.end())
         verbatim_end = len(html) if closing < 0 else closing
         parts.append(_INDENT.sub("\n", html[end:opening.start()]))

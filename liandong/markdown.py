@@ -20,18 +20,11 @@ from markdown_it.token import Token
 from mdit_py_plugins.footnote import footnote_plugin
 from mdit_py_cjk_friendly import cjk_friendly
 
-from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, curly_quotes
+from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, HEADING_KINDS, curly_quotes, heading_kind  # noqa: F401
+from liandong.plain_markdown import plain_heading_text, render_plain_article
 
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
-# Heading styles follow the editor's own numbering, not the Markdown level (GB/T 9704 §7.3.3):
-# 一、 in 黑体, （一） in 楷体, 1. and （1） in the body face.
-HEADING_KINDS = (
-    (re.compile(r"^[一二三四五六七八九十百]+、"), "level-1"),
-    (re.compile(r"^[（(][一二三四五六七八九十百]+[）)]"), "level-2"),
-    (re.compile(r"^\d+[.．、]"), "level-3"),
-    (re.compile(r"^[（(]\d+[）)]"), "level-4"),
-)
 
 
 @dataclass(frozen=True)
@@ -112,7 +105,10 @@ def check_size(body: str) -> None:
     if len(body) > MAX_BODY_CHARS:
         raise TooComplex(0, f"正文过长（{len(body)} 个字符），一期不应超过 {MAX_BODY_CHARS} 个字符；"
                             "请拆分成几期，或删去误粘贴的内容")
-    for number, line in enumerate(body.split("\n")):
+    lines = body.split("\n")
+    if max(map(len, lines)) <= MAX_LINE_CHARS:  # the usual body: measured without a Python loop
+        return
+    for number, line in enumerate(lines):
         if len(line) > MAX_LINE_CHARS:
             raise TooComplex(number, f"这一行过长（{len(line)} 个字符），一行不应超过 {MAX_LINE_CHARS} 个字符；"
                                      "请分段（段落之间空一行）")
@@ -303,6 +299,7 @@ def _use_fast_scanners(parser: MarkdownIt) -> None:
 # start is matched: the title is taken by rendering the line, and a pattern for the whole line
 # (title, closing #s, trailing spaces) backtracks quadratically on a title of many spaces.
 ARTICLE_HEADING = re.compile(r" {0,3}#(?:[ \t]|$)")
+ARTICLE_HEADING_LINE = re.compile(r"^ {0,3}#(?:[ \t]|$)", re.MULTILINE)  # ARTICLE_HEADING at any line's start
 FENCE_LINE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
@@ -318,6 +315,34 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
     treatment (quotes, escapes) by rendering just the heading line.
     """
     lines = body.split("\n")
+    starts = _article_starts(body, lines)
+    first_text = next((n for n, line in enumerate(lines) if line.strip()), None)
+    stray = first_text if first_text is not None and (not starts or first_text < starts[0]) else None
+    sections = []
+    for index, start in enumerate(starts):
+        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
+        sections.append(Section(heading_text(parser, lines[start]), start, "\n".join(lines[start + 1:end])))
+    return sections, stray
+
+
+def _article_starts(body: str, lines: list[str]) -> list[int]:
+    """Numbers of the lines that start an article: ``# `` lines outside fenced code blocks."""
+    if "`" not in body and "~" not in body:  # no fence can open: one scan of the whole body
+        return _heading_lines(body)
+    return _heading_lines_outside_fences(lines)
+
+
+def _heading_lines(body: str) -> list[int]:
+    """Numbers of the ``# `` lines of a body that has no fenced code block."""
+    starts, line, position = [], 0, 0
+    for match in ARTICLE_HEADING_LINE.finditer(body):
+        line += body.count("\n", position, match.start())
+        position = match.start()
+        starts.append(line)
+    return starts
+
+
+def _heading_lines_outside_fences(lines: list[str]) -> list[int]:
     starts, fence = [], None
     for number, line in enumerate(lines):
         opener = FENCE_LINE.match(line)
@@ -329,17 +354,14 @@ def split_sections(parser: MarkdownIt, body: str) -> tuple[list[Section], int | 
             fence = opener.group(1)
         elif ARTICLE_HEADING.match(line):
             starts.append(number)
-    first_text = next((n for n, line in enumerate(lines) if line.strip()), None)
-    stray = first_text if first_text is not None and (not starts or first_text < starts[0]) else None
-    sections = []
-    for index, start in enumerate(starts):
-        end = starts[index + 1] if index + 1 < len(starts) else len(lines)
-        sections.append(Section(heading_text(parser, lines[start]), start, "\n".join(lines[start + 1:end])))
-    return sections, stray
+    return starts
 
 
 def heading_text(parser: MarkdownIt, line: str) -> str:
     """The plain text of one heading line, with Chinese quotes, as the page and PDF show it."""
+    plain = plain_heading_text(line)
+    if plain is not None:
+        return plain
     tokens = parser.parse(line)
     return _plain_inline(tokens[1]) if len(tokens) > 1 and tokens[1].type == "inline" else ""
 
@@ -364,6 +386,15 @@ def render_article(parser: MarkdownIt, source: str, anchor: str,
     limits on tables, nesting and images; ``budget`` carries an issue's size across its articles
     (see check_structure).
     """
+    plain = render_plain_article(source)  # most articles: no markup, no tokens needed
+    if plain is not None:
+        return plain[0], plain[1], []
+    return render_with_markdown_it(parser, source, anchor, budget)
+
+
+def render_with_markdown_it(parser: MarkdownIt, source: str, anchor: str,
+                            budget: dict[str, int] | None = None) -> tuple[str, str, list[ImageRef]]:
+    """:func:`render_article` for any Markdown: tokens, limits, HTML."""
     env = {"docId": anchor, "images": []}
     tokens = parser.parse(source, env)
     check_structure(tokens, {"weight": len(source)} if budget is None else budget)
@@ -425,13 +456,6 @@ def _heading_classes_rule(state) -> None:
             kind = heading_kind(tokens[index + 1].content)
             if kind:
                 token.attrSet("class", kind)
-
-
-def heading_kind(title: str) -> str | None:
-    for pattern, kind in HEADING_KINDS:
-        if pattern.match(title.strip()):
-            return kind
-    return None
 
 
 def _render_table_open(self, tokens, idx, options, env) -> str:

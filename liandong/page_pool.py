@@ -44,6 +44,7 @@ def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,
     cores; ``step`` hears of each page written.
     A template error in any worker is raised here, as it would be in a serial build."""
     global _work
+    pages = write_first_of_each_template(render, pages, stage, step)
     workers = os.cpu_count() or 1
     chunks = workers * CHUNKS_PER_WORKER
     _work = (render, pages, stage, chunks)
@@ -60,6 +61,23 @@ def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,
     finally:
         pool.shutdown(wait=True)
         _work = None
+
+
+def write_first_of_each_template(render: Callable[[Page], str], pages: list[Page], stage: Path,
+                                 step: Callable[[str], None]) -> list[Page]:
+    """Render and write here the first page of each template, and return the others.
+
+    Jinja compiles a template (and those it extends, imports and includes) when it first renders
+    it; done here, before the fork, the workers inherit the compiled templates instead of each
+    compiling all of them again."""
+    first: dict[str, int] = {}
+    for index, page in enumerate(pages):
+        first.setdefault(page.template, index)
+    for index in sorted(first.values()):
+        write_file(stage, pages[index].dest, render(pages[index]))
+        step(pages[index].dest)
+    done = set(first.values())
+    return [page for index, page in enumerate(pages) if index not in done]
 
 
 def _write_chunk(index: int) -> list[str]:

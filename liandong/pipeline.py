@@ -8,8 +8,11 @@ the input stamp says something changed; this module imports every stage, so a no
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Iterator
 
 from liandong.build import BuildReport, Options, Progress
 from liandong.cache import BuildCache, Stamp, input_stamp, mark_pending
@@ -47,6 +50,31 @@ def rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, option
     change meanwhile, so a build that did not finish is never taken for a complete one. What is
     live when Ctrl-C stops it is set on the KeyboardInterrupt (``live``) for the CLI to say.
     """
+    with collector_paused():
+        return _rebuild(site_dir, out_dir, cache_file, inputs, options, progress)
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector off while a build runs, on again after it.
+
+    A build allocates millions of objects that live until it ends (the parsed archive, pages,
+    tokens) and makes almost no reference cycles, so every full collection walked the whole heap
+    for nothing: about a second of CPU on a 1000-issue archive, plus, in the page workers forked
+    from it, the copy-on-write of every page of the heap such a walk touches. Peak memory is the
+    same with it off (measured on both bench archives). The workers forked meanwhile inherit the
+    collector off and exit after the build; PDF workers start from a fresh interpreter."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, options: Options,
+             progress: Progress) -> BuildReport:
     Stamp.clear(cache_file)
     config = with_variant(load_config(site_dir), options.pdf_variant)
     run = None
@@ -100,7 +128,7 @@ class Run:
             problems = problems + font_warnings
         web_print = template_fingerprints(config)
         first = plan_first_phase(archive, config, web_print, css, kept)
-        env = make_env(config)
+        env = make_env(config, reload=False)
         self.publisher = Publisher(config, out_dir, lambda page: compact_page(page.dest, render_page(env, page, config)),
                                    lambda page: print_html(env, page, config, css), css, workers=workers,
                                    progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),

@@ -25,6 +25,7 @@ from liandong.interrupt import ignore_in_worker
 from liandong.markdown import (MEDIA_SCHEME, ImageRef, TooComplex, check_size, make_parser, render_article,
                                split_sections)
 from liandong.model import Archive, Article, County, Issue
+from liandong.plain_markdown import has_markup_byte
 from liandong.sources import decode_source, read_bytes
 from liandong.yamlsource import parse_yaml
 
@@ -79,9 +80,10 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
     settings it depends on) are unchanged is not parsed again. ``county_names`` caches the pinyin
     of county names (pypinyin takes half a second to import); new names are added to it.
     """
-    problems: list[Problem] = list(config.warnings) + unusable_issue_files(config)
+    usable, unusable = sorted_issue_files(config.content_dir)
+    problems: list[Problem] = list(config.warnings) + unusable_problems(unusable, config.content_dir)
     slots: list[Issue | tuple[Path, bytes, str] | None] = []
-    for path in issue_files(config.content_dir):
+    for path in usable:
         data, found = read_bytes(path, _display_path(path))
         problems += found
         if data is None:
@@ -113,19 +115,56 @@ PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more tha
 
 
 def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
-    """Parse issue files, on all cores when there are many (a cold build of a large archive)."""
+    """Parse issue files, on all cores when many need markdown-it (a cold build of a large archive).
+
+    Files of plain prose (no markup byte at all) are parsed here, while the workers parse the
+    others: carrying a parsed issue back from a worker costs about as much as parsing plain prose."""
     workers = os.cpu_count() or 1
-    if len(pending) < PARALLEL_PARSE_FROM or workers < 2:
+    # A file without a byte where markup may start (liandong.plain_markdown) is plain prose, parsed
+    # in about a millisecond: not worth sending to a worker and back.
+    marked = [index for index, (_, data, _) in enumerate(pending) if has_markup_byte(data)]
+    if len(marked) < PARALLEL_PARSE_FROM or workers < 2:
         return parse_chunk(pending, config)
-    chunks = [pending[index::workers * 4] for index in range(workers * 4)]
-    method = "fork" if threading.active_count() == 1 else "forkserver"  # fork is unsafe beside threads
-    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker,
-                             initargs=(os.getpid(),)) as pool:
-        results = list(pool.map(parse_chunk, chunks, [config] * len(chunks)))
-    ordered: list = [None] * len(pending)
+    plain = sorted(set(range(len(pending))) - set(marked))
+    to_pool = [pending[index] for index in marked]
+    global _inherited
+    count = workers * 4
+    if threading.active_count() == 1:  # fork is unsafe beside threads
+        _inherited = (to_pool, config, count)  # forked workers find the files here: no 40 MB through pipes
+        try:
+            with _pool(workers, "fork") as pool:
+                chunks = pool.map(_parse_inherited_chunk, range(count))
+                here = parse_chunk([pending[index] for index in plain], config)  # meanwhile
+                results = list(chunks)
+        finally:
+            _inherited = None
+    else:
+        with _pool(workers, "forkserver") as pool:
+            chunks = pool.map(parse_chunk, [to_pool[index::count] for index in range(count)], [config] * count)
+            here = parse_chunk([pending[index] for index in plain], config)
+            results = list(chunks)
+    parsed: list = [None] * len(to_pool)
     for index, chunk in enumerate(results):
-        ordered[index::workers * 4] = chunk
+        parsed[index::count] = chunk
+    ordered: list = [None] * len(pending)
+    for index, result in zip(marked + plain, parsed + here):
+        ordered[index] = result
     return ordered
+
+
+_inherited: tuple[list[tuple[Path, bytes, str]], SiteConfig, int] | None = None  # set while a forked pool parses
+
+
+def _pool(workers: int, method: str) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker,
+                               initargs=(os.getpid(),))
+
+
+def _parse_inherited_chunk(index: int) -> list[tuple[Issue | None, list[Problem]]]:
+    """In a forked worker: parse every ``count``-th of the inherited files from ``index``."""
+    assert _inherited is not None, "parse_all sets the files before forking"
+    pending, config, count = _inherited
+    return parse_chunk(pending[index::count], config)
 
 
 def parse_chunk(items: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
@@ -139,18 +178,34 @@ def issue_files(content_dir: Path) -> list[Path]:
 
     What is left out here is reported by :func:`unusable_issue_files`.
     """
-    return [path for path in _candidates(content_dir) if _unusable(path, content_dir) is None]
+    return sorted_issue_files(content_dir)[0]
+
+
+def sorted_issue_files(content_dir: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """(the issue files :func:`issue_files` lists, the other .md names with why each is left
+    out), every name judged once."""
+    usable, unusable = [], []
+    site = content_dir.parent.resolve()
+    for path in _candidates(content_dir):
+        reason = _unusable(path, content_dir, site)
+        if reason is None:
+            usable.append(path)
+        else:
+            unusable.append((path, reason))
+    return usable, unusable
 
 
 def unusable_issue_files(config: SiteConfig) -> list[Problem]:
     """An error for each .md name under content/ that cannot be an issue file: a folder, a
     dangling or looping symlink, or a symlink leading out of the site (never read)."""
-    problems = []
-    for path in _candidates(config.content_dir):
-        reason = _unusable(path, config.content_dir)
-        if reason:
-            problems.append(Problem(Location(_display_path(path)), reason))
-    for path in _near_misses(config.content_dir):
+    return unusable_problems(sorted_issue_files(config.content_dir)[1], config.content_dir)
+
+
+def unusable_problems(unusable: list[tuple[Path, str]], content_dir: Path) -> list[Problem]:
+    """The errors for the names :func:`sorted_issue_files` left out, and the warnings for files
+    whose extension is not .md."""
+    problems = [Problem(Location(_display_path(path)), reason) for path, reason in unusable]
+    for path in _near_misses(content_dir):
         problems.append(Problem(Location(_display_path(path)), f"扩展名不是 .md，不会发布；期刊文件应命名为"
                                                                 f"“<期号>.md”，例如 content/2025/12.md", is_error=False))
     return problems
@@ -197,8 +252,8 @@ def draft_files(content_dir: Path) -> list[Path]:
     return found
 
 
-def _unusable(path: Path, content_dir: Path) -> str | None:
-    """Why ``path`` must not be read as an issue file, or None."""
+def _unusable(path: Path, content_dir: Path, site: Path | None = None) -> str | None:
+    """Why ``path`` must not be read as an issue file, or None (``site``: the site folder resolved)."""
     expected = "期刊文件应为 content/<年份>/<期号>.md 形式的普通文本文件，例如 content/2025/12.md"
     try:
         target = path.resolve(strict=True)
@@ -208,7 +263,7 @@ def _unusable(path: Path, content_dir: Path) -> str | None:
         return f"是指向不存在文件的符号链接；请删除它，或换成真正的文件。{expected}"
     if target.is_dir():
         return f"是一个文件夹，不是期刊文件；{expected}"
-    site = content_dir.parent.resolve()
+    site = site or content_dir.parent.resolve()
     if site not in target.parents:
         return "是指向站点目录之外的符号链接，不会被读取；请把文件本身放进 content/ 目录"
     if not target.is_file():

@@ -51,6 +51,8 @@ def decode_source(data: bytes, display: Path) -> tuple[Source | None, list[Probl
     if text is None:
         return None, problems
     text = normalise(text)
+    if DROPPED.search(text) is None:  # the usual file: one scan instead of one per line
+        return Source(text, encoding, 0), problems
     problems += control_character_warnings(text, display)
     cleaned, dropped = DROPPED.subn("", text)
     return Source(cleaned, encoding, dropped), problems

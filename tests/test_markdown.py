@@ -124,3 +124,87 @@ def test_line_marks_match_stock_state(source):
     starts, ends, shifts, columns = markdown_module.line_marks(source)
     assert (starts + [len(source)], ends + [len(source)], shifts + [0], columns + [0]) == \
         (state.bMarks, state.eMarks, state.tShift, state.sCount)
+
+
+# Articles of plain paragraphs and headings skip markdown-it (liandong.plain_markdown): whatever
+# the body, the plain path either declines or gives markdown-it's HTML and text to the byte.
+
+from liandong.markdown import heading_text, render_with_markdown_it  # noqa: E402
+from liandong.plain_markdown import plain_heading_text, render_plain_article  # noqa: E402
+
+PLAIN_LINES = [
+    "代表联络站建成。", "推行“群众点单”机制，投入89万元。", "他说\"好\"，又说'行'。", "it's 代表'进站'", "a > b，c>d",
+    "2023年以来，共办理建议12件。", "1. 不是段落", "1) 也不是", "12345678901. 太长的序号", "Hello 世界",
+    "(一)括号开头", "\"引号开头\"", "'单引号开头'", "“中文引号开头”", "代表 ", "代表  ", " 代表", "\u3000代表", "代表\u3000",
+    "\t代表", "代表\t", "\u00a0代表", "代表#", "C# 语言", "%百分号开头", "-减号开头", "+加号开头", "=等号", ":冒号",
+    "~波浪号", ">引用", "|表格|", "é开头", "—破折号开头", "代表：50%（+3）", "代表;逗号,句号.", "代表{花括号}",
+    "代表**强调**", "代表_下划线_", "代表[链接](a)", "代表`代码`", "代表&amp;", "代表<b>", "代表\\", "代表!", "代表^",
+    "代表\r", "代表\x00", "代表\x7f", "abc", "x", "中",
+    "# 标题", "## 一、密切联系群众", "### （一）创新赋能", "#### 1. 第一", "##### （1）小节", "###### 六级", "####### 七级",
+    "## 标题 #", "## 标题 ##", "##  两个空格", "##\t制表符", "## ", "##", "#标题", "## 标题 ", "## “引号”标题",
+    "## \"直引号\"标题", "## a > b", "## 标题\u3000", "## C# 入门", "## 2023年", "===", "---", "***", "", " ", "  \t",
+    "    缩进代码", "```", "~~~", "- 列表", "* 列表", "> 引用", "[^1]: 注", "[a]: http://x.cn",
+]
+MARKUP_LINES = [line for line in PLAIN_LINES if render_plain_article(line) is None]
+USUAL_LINES = [line for line in PLAIN_LINES if line not in MARKUP_LINES]
+# Mostly lines the plain path takes, with now and then one it must decline or that changes the
+# meaning of its neighbours (a setext underline, a list, a fence, indentation).
+PLAIN_ARTICLES = st.lists(st.one_of(st.sampled_from(USUAL_LINES), st.sampled_from(USUAL_LINES),
+                                    st.sampled_from(USUAL_LINES), st.sampled_from(MARKUP_LINES)),
+                          max_size=25).map("\n".join)
+
+
+@settings(max_examples=1500, deadline=None)
+@given(PLAIN_ARTICLES)
+def test_plain_articles_render_as_markdown_it_does(source):
+    fast = render_plain_article(source)
+    if fast is not None:
+        html, text, images = render_with_markdown_it(make_parser(), source, "article-1")
+        assert fast == (html, text) and images == []
+
+
+def stock_heading_text(line: str) -> str:
+    tokens = stock_parser().parse(line)
+    return markdown_module._plain_inline(tokens[1]) if len(tokens) > 1 and tokens[1].type == "inline" else ""
+
+
+@pytest.mark.parametrize("title", PLAIN_LINES)
+def test_titles_read_as_markdown_it_reads_them(title):
+    line = "# " + title
+    fast = plain_heading_text(line)
+    assert fast is None or fast == stock_heading_text(line)
+    assert heading_text(make_parser(), line) == stock_heading_text(line)
+
+
+@pytest.mark.parametrize("source", [
+    "代表联络站建成。\n\n## 一、密切联系群众\n\n推行“群众点单”机制。",
+    "他说\"好\"，\n又说\"行\"。\nHello\nworld 世界\n\n### （一）创新\n正文紧接标题。\n## 1. 第一\n",
+    "a > b\n\n\n  \n'单引号'开头\n",
+    "",
+])
+def test_usual_bulletin_text_takes_the_plain_path(source):
+    """The path is really taken for a bulletin's usual text (else the comparison above proves nothing)."""
+    fast = render_plain_article(source)
+    assert fast is not None
+    html, text, _ = render_with_markdown_it(make_parser(), source, "article-1")
+    assert fast == (html, text)
+
+
+@pytest.mark.parametrize("source", ["- 列表", "代表**强调**", "1. 一", "代表  \n硬换行", "    代码", "代表\n===",
+                                    "## 标题 #", "> 引用", "代表[^1]\n\n[^1]: 注", "\u3000段首空格"])
+def test_markup_goes_to_markdown_it(source):
+    assert render_plain_article(source) is None
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["# 甲", "#", "# ", "#\t乙", "   # 丙", "    # 丁", "#戊", "## 己", " #", "正文", "", " ",
+                                 "\t# 庚", "# 辛 #", "\u3000# 壬"]), max_size=30).map("\n".join))
+def test_article_starts_found_in_one_scan_as_line_by_line(body):
+    assert markdown_module._heading_lines(body) == markdown_module._heading_lines_outside_fences(body.split("\n"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="一二三四五六七八九十百（）()0123456789.．、 　a", max_size=12))
+def test_heading_kind_is_the_first_pattern_that_matches(title):
+    expected = next((kind for pattern, kind in markdown_module.HEADING_KINDS if pattern.match(title.strip())), None)
+    assert markdown_module.heading_kind(title) == expected
