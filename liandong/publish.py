@@ -89,7 +89,7 @@ class Publisher:
         issue_prints = [page for page in batch.prints if not is_volume(page)]
         try:
             with pdf_jobs(issue_prints, self.config, self.workers, self.css, self.print_html) as pending, \
-                    staging(self.out_dir, reuse=True) as stage:
+                    staging(self.out_dir, reuse=True, on_swapped=lambda: self.live.append(batch.name)) as stage:
                 self.progress.start(batch.size())
                 self.write_pages(batch.pages, stage)
                 for dest, data in batch.files.items():
@@ -103,12 +103,10 @@ class Publisher:
                 for dest in batch.stale:
                     remove_file(stage, dest)
                 self.progress.finish()
-        except KeyboardInterrupt as interrupt:
-            if getattr(interrupt, "output_replaced", False):  # the exchange happened, then the signal
-                self.live.append(batch.name)
+        except KeyboardInterrupt:
+            if batch.name in self.live:  # the exchange happened, then the signal
                 self.after_swap(batch)
             raise
-        self.live.append(batch.name)
         self.after_swap(batch)
         if self.on_live is not None:
             self.on_live(batch.name, following)

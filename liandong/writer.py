@@ -90,9 +90,11 @@ def remove_leftovers(out_dir: Path) -> None:
 
 
 @contextmanager
-def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
+def staging(out_dir: Path, reuse: bool = False, on_swapped: Callable[[], None] | None = None) -> Iterator[Path]:
     """A folder beside out_dir (a hard-linked copy of it with ``reuse``); swapped in on success,
-    removed on any failure, Ctrl-C included."""
+    removed on any failure, Ctrl-C included. ``on_swapped`` is called with signals held, right after
+    the swap: a Ctrl-C that lands later (while the previous tree is removed, say) cannot make the
+    caller believe the old tree is still live."""
     check_replaceable(out_dir)
     try:
         out_dir.parent.mkdir(parents=True, exist_ok=True)
@@ -111,6 +113,8 @@ def staging(out_dir: Path, reuse: bool = False) -> Iterator[Path]:
         with signals_held():  # a Ctrl-C now is raised after the swap, which then says so
             swap_in(stage, out_dir)
             swapped = True
+            if on_swapped is not None:
+                on_swapped()
     except KeyboardInterrupt as interrupt:
         interrupt.output_replaced = swapped  # which of the two complete trees build/ now is
         raise

@@ -346,3 +346,31 @@ def test_memory_exhaustion_says_so_in_chinese(tmp_path, monkeypatch, failure):
     assert result.exit_code == 1, result.output
     assert "内存不足" in result.output and "-j 1" in result.output, result.output
     assert "内部错误" not in result.output and "Error" not in result.output, result.output
+
+
+def test_signal_while_the_previous_tree_is_removed_still_counts_the_exchange(site, monkeypatch):
+    """A Ctrl-C that lands just after an exchange, once signals are no longer held (while the
+    previous tree is removed), must still count it: build/ is the whole new build and the message
+    must say so. It once said that the volumes and search index were still the previous ones."""
+    import shutil
+
+    from liandong import writer
+
+    build(site, search=False)
+    path = site / EDIT[0]
+    path.write_text(path.read_text(encoding="utf-8").replace(EDIT[1], EDIT[2]), encoding="utf-8")
+    real_rmtree, removed = shutil.rmtree, []
+
+    def interrupted_after(folder, *args, **kwargs):
+        real_rmtree(folder, *args, **kwargs)
+        if Path(folder).name.startswith(".build-staging-"):
+            removed.append(folder)
+            if len(removed) == 2:  # the second phase (the yearly volume) is exchanged in
+                raise KeyboardInterrupt
+
+    monkeypatch.setattr(writer.shutil, "rmtree", interrupted_after)
+    with pytest.raises(KeyboardInterrupt) as caught:
+        build(site, search=False)
+    assert len(removed) == 2
+    assert caught.value.live == "new"
+    assert EDIT[2] in (site / "build/2025/13/index.html").read_text(encoding="utf-8")
