@@ -26,6 +26,7 @@ import secrets
 import shutil
 import signal
 import tempfile
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Iterator
@@ -174,13 +175,38 @@ def exchange(first: Path, second: Path) -> bool:
 
 @contextmanager
 def signals_held() -> Iterator[None]:
-    """Hold Ctrl-C and SIGTERM back for a few system calls that must not be separated."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    """Hold Ctrl-C and SIGTERM back for a few system calls that must not be separated.
+
+    A signal mask is not enough: it holds a signal back from this thread only, and while the PDF
+    pool's threads run, the kernel hands the signal to one of them and Python then runs the handler
+    here at once. So the handlers are swapped for ones that only note the signal, and the first one
+    noted goes to its own handler once the calls are done. Off the main thread (where handlers cannot
+    be set and never run) the mask is used as before."""
+    held = (signal.SIGINT, signal.SIGTERM)
+    if threading.current_thread() is not threading.main_thread():
+        previous_mask = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+        try:
+            yield
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, previous_mask)
+        return
+    noted: list[int] = []
+    previous = {number: signal.signal(number, lambda number, frame: noted.append(number)) for number in held}
     try:
         yield
     finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if noted:
+            _deliver(noted[0], previous[noted[0]])
+
+
+def _deliver(number: int, handler) -> None:
+    """Act on a held signal as its own handler would have."""
+    if callable(handler):
+        handler(number, None)
+    elif handler == signal.SIG_DFL:
+        os.kill(os.getpid(), number)
 
 
 def write_file(stage: Path, dest: str, content: bytes | str) -> None:
