@@ -77,7 +77,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
 
     PDFs render on ``executor`` if given, else on the Dask cluster of ``scheduler`` (or site.yaml's
     render.scheduler, see liandong.cluster), else on ``workers`` processes (default: all cores).
-    ``search=False`` leaves out the Pagefind index (a quicker preview; the search page says so).
+    ``search=False`` leaves out the search index (a quicker preview; the search page says so).
     ``drafts=True`` includes the issues marked ``draft: true`` (the preview; their page says 草稿);
     a published build never shows or counts them.
     Builds into one folder run one at a time; ``on_wait`` hears it when this one has to wait.

@@ -235,7 +235,7 @@ def plan_late_phase(archive: Archive, config: SiteConfig, web_print: tuple[str, 
                     out_dir: Path) -> tuple[dict[str, str], Batch]:
     """The yearly volumes and the search index: their keys, and the batch of those out of date.
 
-    Planned only once the first phase is live: the search index may have to be remade (Pagefind),
+    Planned only once the first phase is live: the search index may have to be remade,
     and a volume is made from the year's issues."""
     keys: dict[str, str] = {dest: key for dest, key in kept.items() if is_late(dest)}
     files: dict[str, bytes | Path] = {}

@@ -32,10 +32,11 @@ from typing import Callable
 from liandong.config import SiteConfig
 from liandong.interrupt import stop_pool
 from liandong.routes import Page
+from liandong.search import SEARCH_DIR
 from liandong.writer import remove_file, staging, write_file
 
 HTML, PRINTS, PAGES, LATE = "html", "prints", "pages", "late"
-SEARCH_PREFIX = "pagefind/"
+SEARCH_PREFIX = f"{SEARCH_DIR}/"
 
 
 def is_late(dest: str) -> bool:

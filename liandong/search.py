@@ -1,51 +1,66 @@
-"""Full-text search: one Pagefind record per article, one index per year, published under pagefind/.
+"""Full-text search: liandong's own character index, one per year, published under search-index/.
 
-Pagefind (https://pagefind.app) writes a static index that the browser searches without a server
-program, so search works on an intranet copy of build/. Only the *extended* binary
-(``pagefind[extended]``) segments Chinese into words; the standard one indexes whole clauses and
-finds nothing. The version is pinned in pyproject.toml after measuring recall on the sample
-archive (scripts/search_recall.py; figures in the README).
+The search page (static/search.js) finds articles in the browser, without a server program, so
+search works on an intranet copy of build/. Chinese has no spaces between words, and a reader's
+phrase may sit inside a longer word (乡镇人大 in 各乡镇人大主席团), so the index is not of words but
+of **characters and pairs of adjacent characters** (bigrams) of each article's text, whitespace
+removed and letters lowered. An article holds a phrase only if it holds every bigram of it, so the
+index never misses an article; the page then reads the few candidates' text (their issue pages,
+which the site has anyway) to keep only those holding the phrase as written, and to rank title
+hits first. A query of one or two characters per term is answered by the index alone.
 
-Each article is its own record, addressed ``<issue>/index.html#article-N``, so a hit opens the
-article rather than the top of its issue, and carries meta (title, issue, date, county) for the
-result list and filters (year, county) for narrowing. Records are added in archive order, and
-Pagefind 1.4.0 writes the same files for the same records, so builds stay byte-identical.
+Why not Pagefind (used until 2026-11): it keeps a compressed copy of every article (its
+"fragments") and word positions, 31.6 MB for bench/generate.py's 1000 issues, more than half the
+size of all the HTML pages; this index is under 3 MB for the same archive, because the text it
+needs is already in build/ as the issue pages. It also segmented Chinese into words, so phrases
+inside longer words needed workarounds, and each index took a Pagefind process (~16 s CPU for
+1000 issues); this one is made in Python in about 4 s and one year at a time.
 
-The archive is indexed **year by year**: ``pagefind/<year>/`` holds that year's index, and the
-search page merges them in the browser with Pagefind's multisite ``mergeIndex``. Editing one issue
-re-runs Pagefind over its year only (at 1000 issues: ~110 articles instead of ~3,000); the other
-years' indexes come from the cache. Pagefind's program (``pagefind.js`` and its WebAssembly) is
-published once, in the newest year's folder, whose index is the primary one the others merge into;
-``pagefind/indexes.json`` lists the years newest first for static/search.js.
+Layout, per year: ``search-index/<year>/records.json`` lists the year's articles (link, title,
+issue, date, county) in archive order; their position is their number in the postings.
+``search-index/<year>/<shard>.txt`` (``SHARDS`` files) hold the grams, one per line:
+``<gram>\\t<postings>``, the shard chosen from the gram's code points (static/search.js computes
+the same), so a query loads a few small files per year. Postings are either the article numbers'
+gaps in hexadecimal, comma-separated (few articles), or ``~`` and the base64 of a bitmap over the
+year's articles (many): whichever is shorter. ``search-index/indexes.json`` lists the years,
+newest first.
 
-Each year's index is made once per distinct set of records and kept in
-.liandong-cache/search/<year>/, so a build in which none of a year's articles changed does not run
-Pagefind for it; its files then go through the build's normal change tracking and atomic staging
-like any other output. A cached index is published only after every file is checked against the
-digest list written with it, and that list, naming the index it belongs to, is signed with this
-machine's cache key (liandong.cache): a damaged index, or one copied in from elsewhere or from
-another year's folder (its pagefind.js runs in readers' browsers), is rebuilt instead.
+Each year's index is made once per distinct set of that year's issues and kept in
+.liandong-cache/search/<year>/, so an edit re-indexes its year only; its files then go through the
+build's change tracking and atomic staging like any other output. A cached index is published only
+after every file is checked against the digest list written with it, signed with this machine's
+cache key (liandong.cache): a damaged index, or one copied in from elsewhere or from another year's
+folder, is rebuilt instead.
 """
 
 from __future__ import annotations
 
+import base64
 import json
+import operator
 import os
+import re
 import shutil
-import subprocess
-from html import escape
 import tempfile
 from dataclasses import dataclass, field
-from importlib import metadata
+from html import unescape
 from pathlib import Path
 
 from liandong.cache import CACHE_DIR, Damaged, sign, verified
-from liandong.config import SiteConfig, _display_path, content_digest
+from liandong.config import SiteConfig, content_digest
 from liandong.errors import LiandongError, Location, Problem
-from liandong.model import Archive, Issue
+from liandong.model import Archive, Article, Issue
 
-SEARCH_DIR = "pagefind"  # where the index goes under build/; static/search.js imports it from there
+SEARCH_DIR = "search-index"  # where the index goes under build/; static/search.js reads it from there
+MANIFEST = "indexes.json"  # search-index/indexes.json: the years' indexes, newest first
+RECORDS = "records.json"  # search-index/<year>/records.json: the year's articles, in posting order
+SHARDS = 8  # gram files per year; static/search.js has the same number (from the manifest)
+INDEX_FORMAT = "1"  # of the files below: part of the cached index's key, and in the manifest
 COMPLETE = ".complete"  # written last into a cached index (its files and their digests): never half-used
+
+# What static/search.js's squeeze() removes before matching: JavaScript's \s, plus U+200B.
+SPACE = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
@@ -58,7 +73,7 @@ class Record:
 
 
 def search_records(archive: Archive) -> list[Record]:
-    """One record per article, newest issue first: the text a reader sees on the article."""
+    """One record per article, in archive order: the text a reader sees on the article."""
     return issue_records(archive.issues)
 
 
@@ -67,10 +82,9 @@ def issue_records(issues: list[Issue]) -> list[Record]:
     records = []
     for issue in issues:
         for article in issue.articles:
-            credit = f"\n（{article.contributor} 供稿）" if article.contributor else ""
             records.append(Record(
                 url=f"{issue.url}index.html#{article.anchor}",
-                content=f"{article.title}\n{article.text}{credit}",
+                content=shown_text(article),
                 meta={"title": article.title, "issue": issue.label, "date": issue.date.isoformat(),
                       "date_text": issue.date_text, "county": article.county},
                 filters={"year": [str(issue.year)], "county": [article.county]},
@@ -79,22 +93,76 @@ def issue_records(issues: list[Issue]) -> list[Record]:
     return records
 
 
-MANIFEST = "indexes.json"  # pagefind/indexes.json: the years' indexes, newest (the primary) first
+def shown_text(article: Article) -> str:
+    """The article's text as its issue page shows it: the title, the body's text (its HTML without
+    tags, as the browser's textContent reads it) and the 供稿 line. The search page checks
+    candidates against exactly this text, read from the page, so the index and the check agree."""
+    credit = f"\n（{article.contributor} 供稿）" if article.contributor else ""
+    return f"{article.title}\n{unescape(TAG.sub('', article.html)).strip()}{credit}"
 
 
-def is_program(name: str) -> bool:
-    """Pagefind's script and WebAssembly, the same for every index of one version: published once."""
-    return name == "pagefind.js" or (name.startswith("wasm.") and name.endswith(".pagefind"))
+def squeezed(text: str) -> str:
+    """The text as it is matched: no whitespace, letters lowered (static/search.js: squeeze)."""
+    return SPACE.sub("", text).lower()
+
+
+def grams_of(text: str) -> set[str]:
+    """Every character and every pair of adjacent characters of the squeezed text."""
+    text = squeezed(text)
+    grams = set(text)
+    grams.update(map(operator.add, text, text[1:]))
+    return grams
+
+
+def shard_of(gram: str) -> int:
+    """Which of a year's gram files holds this gram (static/search.js: shardOf)."""
+    value = 0
+    for char in gram:
+        value = (value * 31 + ord(char)) % 65536
+    return value % SHARDS
+
+
+def postings_text(bits: int, count: int) -> str:
+    """The articles (set bits of ``bits``, of ``count`` articles) as the shorter of two forms:
+    their numbers' gaps in hexadecimal, comma-separated, or ``~`` and a base64 bitmap."""
+    size = (count + 7) // 8
+    if bits.bit_count() * 2 > size * 4 // 3:  # a gap takes ~2 characters; the bitmap 4/3 per byte
+        return "~" + base64.b64encode(bits.to_bytes(size, "little")).decode("ascii").rstrip("=")
+    gaps, previous = [], -1
+    while bits:
+        lowest = bits & -bits
+        number = lowest.bit_length() - 1
+        gaps.append(format(number - previous - 1, "x"))
+        previous = number
+        bits ^= lowest
+    return ",".join(gaps)
+
+
+def index_files(records: list[Record]) -> dict[str, bytes]:
+    """One year's index: its records list and its gram files, by file name."""
+    postings: dict[str, int] = {}
+    for number, record in enumerate(records):
+        bit = 1 << number
+        for gram in grams_of(record.content):
+            postings[gram] = postings.get(gram, 0) | bit
+    shards: list[list[str]] = [[] for _ in range(SHARDS)]
+    for gram in sorted(postings):
+        shards[shard_of(gram)].append(f"{gram}\t{postings_text(postings[gram], len(records))}\n")
+    listed = [[r.url, r.meta["title"], r.meta["issue"], r.meta["date"], r.meta["date_text"], r.meta["county"]]
+              for r in records]
+    files = {RECORDS: json.dumps({"format": INDEX_FORMAT, "records": listed}, ensure_ascii=False,
+                                 separators=(",", ":")).encode("utf-8")}
+    files.update({f"{number}.txt": "".join(lines).encode("utf-8") for number, lines in enumerate(shards)})
+    return files
 
 
 def records_by_year(archive: Archive) -> list[tuple[int, list[Issue]]]:
-    """The years that have articles to index, newest first, each with its issues (archive order).
-    A year whose issues hold no article gets no index: Pagefind refuses to index nothing."""
+    """The years that have articles to index, newest first, each with its issues (archive order)."""
     return [(year, issues) for year, issues in archive.years() if any(issue.articles for issue in issues)]
 
 
 def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str], dict[str, bytes | Path]]:
-    """The search index as outputs under pagefind/: ({dest: key}, {dest: file or bytes to publish}).
+    """The search index as outputs under search-index/: ({dest: key}, {dest: file or bytes}).
 
     One index per year, each made (or taken from the cache) on its own, so an edit re-indexes only
     its year. An archive with nothing published yet (a new bulletin whose first issue is still a
@@ -102,50 +170,42 @@ def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str]
     years = records_by_year(archive)
     if not years:
         return {}, {}
-    where = Location(_display_path(config.site_dir))
-    language = config.language.lower()
-    binary = extended_binary(where)
-    version = metadata.version("pagefind_bin_extended")
     cache_root = config.site_dir / CACHE_DIR / "search"
     keys: dict[str, str] = {}
     files: dict[str, bytes | Path] = {}
-    for position, (year, issues) in enumerate(years):
-        index = year_index(cache_root, year, issues, version, language, binary, where)
-        digests = cached_index(index)
-        for name, digest in digests.items():
-            if position and is_program(name):
-                continue  # only the primary (newest) year's folder carries Pagefind's program
+    for year, issues in years:
+        index = year_index(cache_root, year, issues)
+        for name, digest in cached_index(index).items():
             keys[f"{SEARCH_DIR}/{year}/{name}"] = digest
             files[f"{SEARCH_DIR}/{year}/{name}"] = index / name
-    manifest = json.dumps({"indexes": [str(year) for year, _ in years]}).encode("utf-8")
+    manifest = json.dumps({"format": INDEX_FORMAT, "shards": SHARDS, "indexes": [str(year) for year, _ in years]}).encode("utf-8")
     keys[f"{SEARCH_DIR}/{MANIFEST}"] = content_digest(manifest)
     files[f"{SEARCH_DIR}/{MANIFEST}"] = manifest
     drop_other_years(cache_root, {str(year) for year, _ in years})
     return keys, files
 
 
-def year_index(cache_root: Path, year: int, issues: list[Issue], version: str, language: str, binary: Path,
-               where: Location) -> Path:
+def year_index(cache_root: Path, year: int, issues: list[Issue]) -> Path:
     """The cached folder of one year's index, made now if there is none to trust.
 
     Records come from the issues alone, and an issue's digest covers its source and the settings
     it was read with: so these digests, in archive order, identify the year's index."""
-    key = content_digest("search-year", RECORD_FORMAT, version, language, str(year), *(issue.digest for issue in issues))
+    key = content_digest("search-year", INDEX_FORMAT, str(SHARDS), str(year), *(issue.digest for issue in issues))
     index = cache_root / str(year) / key
     if cached_index(index) is None:
         shutil.rmtree(index, ignore_errors=True)
-        make_index(issue_records(issues), index, language, binary, where)
+        make_index(issue_records(issues), index)
     return index
 
 
 def drop_other_years(cache_root: Path, years: set[str]) -> None:
-    """Remove cached indexes of years the archive no longer has (and of the former one-index layout)."""
+    """Remove cached indexes of years the archive no longer has (and of former index layouts)."""
     try:
         entries = list(cache_root.iterdir())
     except OSError:
         return
     for entry in entries:
-        if entry.name not in years and not entry.name.startswith((".part-", ".pages-")):
+        if entry.name not in years and not entry.name.startswith(".part-"):
             shutil.rmtree(entry, ignore_errors=True)
 
 
@@ -187,8 +247,9 @@ def _plain_relative(name: str) -> bool:
     return not name.startswith("/") and "\\" not in name and all(part not in ("", ".", "..") for part in parts)
 
 
-def make_index(records: list[Record], index: Path, language: str, binary: Path, where: Location) -> None:
-    """Run Pagefind into a scratch folder and move it into place whole; drop indexes of older content."""
+def make_index(records: list[Record], index: Path) -> None:
+    """Write one year's index into a scratch folder and move it into place whole; drop indexes of
+    the year's older content."""
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
@@ -196,82 +257,22 @@ def make_index(records: list[Record], index: Path, language: str, binary: Path, 
         raise LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
                                     f"请检查 {CACHE_DIR} 目录的权限和磁盘空间")) from exc
     try:
-        write_with_cli(records, scratch, language, binary)
+        files = index_files(records)
+        for name, data in files.items():
+            (scratch / name).write_bytes(data)
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
-        digests = {path.relative_to(scratch).as_posix(): content_digest(path.read_bytes())
-                   for path in sorted(scratch.rglob("*")) if path.is_file()}
-        signed = {"index": index_name(index), "files": digests}
+        signed = {"index": index_name(index), "files": {name: content_digest(data) for name, data in sorted(files.items())}}
         (scratch / COMPLETE).write_bytes(sign(json.dumps(signed, indent=0, sort_keys=True).encode("utf-8")))
         try:
             os.replace(scratch, index)
         except OSError:
             if not (index / COMPLETE).is_file():  # not made meanwhile by a concurrent build
                 raise
-    except LiandongError:
-        raise
-    except Exception as exc:  # noqa: BLE001 — crash or protocol error of the binary: stop the build
-        raise LiandongError(Problem(where, f"生成全文搜索索引失败（Pagefind）：{type(exc).__name__}: {exc}")) from exc
+    except OSError as exc:
+        raise LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
+                                    f"请检查 {CACHE_DIR} 目录的权限和磁盘空间")) from exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for other in index.parent.iterdir():
         if other != index and not other.name.startswith(".part-"):
             shutil.rmtree(other, ignore_errors=True)
-
-
-def extended_binary(where: Location) -> Path:
-    """The Pagefind binary that segments Chinese; the standard one would index whole clauses."""
-    try:
-        from pagefind_bin_extended import get_executable
-    except ImportError as exc:
-        raise LiandongError(Problem(where, "全文搜索需要 Pagefind 扩展版（pagefind[extended]，能对中文分词），"
-                                           "但没有安装；请运行 scripts/setup.sh")) from exc
-    return Path(get_executable())
-
-
-RECORD_FORMAT = "2"  # of record_page's HTML: part of the cached index's key
-
-
-def record_page(record: Record, language: str) -> str:
-    """A record as a small HTML page for the Pagefind CLI: the text to index in the body, meta,
-    filters and sort keys in elements Pagefind reads but does not index. ``link`` carries the
-    article's real address (the page's own path is only a name in a scratch folder). The title is
-    the body's ``<h1>``: Pagefind weighs words in headings above words in text, so an article
-    whose title holds the query ranks above one that only mentions it."""
-    meta = {**record.meta, "link": record.url}
-    hidden = "".join(f'<span data-pagefind-meta="{escape(k)}">{escape(v)}</span>' for k, v in meta.items())
-    hidden += "".join(f'<span data-pagefind-filter="{escape(k)}">{escape(v)}</span>'
-                      for k, values in record.filters.items() for v in values)
-    sorts = ", ".join(f"{k}:{v}" for k, v in record.sort.items())
-    return (f'<!DOCTYPE html><html lang="{escape(language)}"><head><meta charset="utf-8"></head><body>'
-            f'<div data-pagefind-ignore>{hidden}</div><span data-pagefind-sort="{escape(sorts)}"></span>'
-            f'<main data-pagefind-body>{record_body(record)}</main></body></html>')
-
-
-def record_body(record: Record) -> str:
-    title = record.meta.get("title", "")
-    if title and record.content.startswith(title + "\n"):
-        return f"<h1>{escape(title)}</h1><p>{escape(record.content[len(title) + 1:])}</p>"
-    return escape(record.content)
-
-
-def write_with_cli(records: list[Record], output: Path, language: str, binary: Path) -> None:
-    """Index the records with one run of the Pagefind binary over a folder of small pages.
-
-    Pagefind's Python API sends records one at a time to the same binary and measured ~100 ms per
-    record (3,000 articles: over 3 minutes); the command line indexes a folder of the same records
-    about 30 times faster.
-    """
-    pages = Path(tempfile.mkdtemp(prefix=".pages-", dir=output.parent))
-    try:
-        for number, record in enumerate(records):
-            (pages / f"{number:06d}.html").write_text(record_page(record, language), encoding="utf-8")
-        result = subprocess.run([str(binary), "--site", str(pages), "--output-path", str(output),
-                                 "--force-language", language], capture_output=True, text=True)
-        if result.returncode != 0:
-            raise RuntimeError(result.stderr.strip() or result.stdout.strip())
-        for leftover in ("pagefind-ui.js", "pagefind-ui.css", "pagefind-modular-ui.js", "pagefind-modular-ui.css",
-                         "pagefind-component-ui.js", "pagefind-component-ui.css", "pagefind-highlight.js"):
-            (output / leftover).unlink(missing_ok=True)  # the site has its own search page
-    finally:
-        shutil.rmtree(pages, ignore_errors=True)
-

@@ -1,16 +1,12 @@
-"""Measure how many of the articles that contain a phrase Pagefind's search finds, in Chromium.
+"""Measure what the search page lists for a set of queries, in Chromium: recall and precision.
 
-    .venv/bin/python scripts/search_recall.py [--site DIR] [--json]
+    .venv/bin/python scripts/search_recall.py [--site DIR] [--generated [--fresh]] [--built DIR] [--json]
 
-Builds the site (HTML only) with the Pagefind that is installed, serves it on 127.0.0.1, and runs
-each query through Pagefind's browser API in headless Chromium, as the search page does. An article
-"should be found" when its indexed text contains every term of the query. Recall is found/expected
-over all queries. Used to choose the pinned Pagefind version (Pagefind issue #1237 reports Chinese
-recall dropping between 1.4.0 and 1.5.2); to compare versions, install another one into a folder
-and put it first on PYTHONPATH:
-
-    pip install --no-deps --target /tmp/pf14 'pagefind==1.4.0' 'pagefind-bin-extended==1.4.0'
-    PYTHONPATH=/tmp/pf14 .venv/bin/python scripts/search_recall.py
+Builds the site (HTML only), serves it on 127.0.0.1, and runs each query through the search page's
+own function (static/search.js, window.liandongSearch) in headless Chromium. An article "should be
+found" when its text (title, body, 供稿 line, as its issue page shows them) contains every term of
+the query in simplified characters. Recall: articles found over articles expected; precision:
+listed articles that hold the query over all listed.
 """
 
 from __future__ import annotations
@@ -65,61 +61,6 @@ class QuietHandler(SimpleHTTPRequestHandler):
 def expected_hits(records, query: str) -> set[str]:
     terms = query.split()
     return {r.url for r in records if all(term in r.content for term in terms)}
-
-
-def measure(site_dir: Path, queries: list[str], chromium: str, segment: bool = False) -> dict:
-    from playwright.sync_api import sync_playwright
-
-    from liandong.build import build
-    from liandong.config import load_config
-    from liandong.reader import load_archive
-    from liandong.search import search_records
-
-    archive, _ = load_archive(load_config(site_dir))
-    records = search_records(archive)
-    with tempfile.TemporaryDirectory() as scratch:
-        out = Path(scratch) / "build"
-        build(site_dir, out, pdf=False)
-        newest = json.loads((out / "pagefind/indexes.json").read_text(encoding="utf-8"))["indexes"][0]
-        version = json.loads((out / f"pagefind/{newest}/pagefind-entry.json").read_text(encoding="utf-8"))["version"]
-        httpd = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(QuietHandler, directory=str(out)))
-        threading.Thread(target=httpd.serve_forever, daemon=True).start()
-        base = f"http://127.0.0.1:{httpd.server_address[1]}/"
-        try:
-            with sync_playwright() as playwright:
-                browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS, headless=True)
-                page = browser.new_page()
-                page.goto(base + "search/index.html")
-                page.wait_for_selector("#search-form[data-ready]", timeout=60000)
-                found = page.evaluate("""async ([queries, segment]) => {
-                    const pagefind = window.liandongPagefind;  // every year's index, merged by the page
-                    const words = new Intl.Segmenter("zh-CN", { granularity: "word" });
-                    const out = {};
-                    for (const q of queries) {
-                        const term = segment ? [...words.segment(q)].filter(s => s.isWordLike).map(s => s.segment).join(" ") : q;
-                        const search = await pagefind.search(term);
-                        const data = await Promise.all(search.results.map(r => r.data()));
-                        out[q] = data.map(d => (d.meta && d.meta.link) || d.raw_url || d.url.replace(/^\\//, ""));
-                    }
-                    return out;
-                }""", [queries, segment])
-                browser.close()
-        finally:
-            httpd.shutdown()
-    rows = []
-    for query in queries:
-        expected = expected_hits(records, query)
-        got = set(found[query])
-        ranked_first = set(found[query][:len(expected)])
-        rows.append({"query": query, "expected": len(expected), "found": len(expected & got),
-                     "on_top": len(expected & ranked_first), "extra": len(got - expected),
-                     "missed": sorted(expected - got)})
-    expected_total = sum(r["expected"] for r in rows)
-    found_total = sum(r["found"] for r in rows)
-    return {"pagefind": version, "queries": len(rows), "expected": expected_total, "found": found_total,
-            "recall": found_total / expected_total if expected_total else 1.0,
-            "on_top": sum(r["on_top"] for r in rows), "extra": sum(r["extra"] for r in rows),
-            "queries_complete": sum(r["found"] == r["expected"] for r in rows), "rows": rows}
 
 
 def serve_and_search(out: Path, queries: list[str], chromium: str) -> dict[str, list[dict]]:
@@ -191,9 +132,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--site", type=Path, default=REPO, help="site folder (default: the sample site)")
     parser.add_argument("--json", action="store_true", help="print the full result as JSON")
-    parser.add_argument("--segment", action="store_true", help="split queries into words first (Intl.Segmenter)")
-    parser.add_argument("--page", action="store_true",
-                        help="measure what the search page lists (recall and precision), not Pagefind alone")
+    parser.add_argument("--page", action="store_true", help="(the only mode; kept so older commands still run)")
     parser.add_argument("--generated", action="store_true",
                         help="the queries for bench/generate.py's archive instead of the sample's")
     parser.add_argument("--fresh", action="store_true",
@@ -204,30 +143,17 @@ def main() -> None:
     if not chromium:
         sys.exit("Chromium not found (scripts/setup.sh --test installs it)")
     queries = (FRESH_QUERIES if args.fresh else GENERATED_QUERIES) if args.generated else QUERIES
-    if args.page:
-        result = measure_page(args.site, queries, chromium, args.built)
-        if args.json:
-            print(json.dumps(result, ensure_ascii=False, indent=1))
-            return
-        for row in result["rows"]:
-            print(f"{row['query']:<12}\t{row['found']}/{row['expected']}\tlisted {row['listed']}\t"
-                  f"wrong {row['wrong']}\ttitle first {'yes' if row['title_first'] else 'NO'}")
-        print(f"search page: {result['found']}/{result['expected']} articles found (recall {result['recall']:.1%}), "
-              f"{result['found']}/{result['listed']} listed hold the query (precision {result['precision']:.1%}), "
-              f"{result['whole_wrong']} of {result['whole_listed']} listed as holding it do not, "
-              f"title hits first in {result['title_first']}/{result['queries']} queries")
-        return
-    result = measure(args.site, queries, chromium, args.segment)
+    result = measure_page(args.site, queries, chromium, args.built)
     if args.json:
         print(json.dumps(result, ensure_ascii=False, indent=1))
         return
     for row in result["rows"]:
-        flag = "" if row["found"] == row["expected"] else "  missed: " + ", ".join(row["missed"])
-        print(f"{row['query']:<12}\t{row['found']}/{row['expected']}\ttop {row['on_top']}\t+{row['extra']}{flag}")
-    print(f"Pagefind {result['pagefind']}: {result['found']}/{result['expected']} articles found "
-          f"(recall {result['recall']:.1%}), {result['queries_complete']}/{result['queries']} queries complete, "
-          f"{result['on_top']} ranked above every wrong hit, {result['extra']} hits without the phrase")
-
+        print(f"{row['query']:<12}\t{row['found']}/{row['expected']}\tlisted {row['listed']}\t"
+              f"wrong {row['wrong']}\ttitle first {'yes' if row['title_first'] else 'NO'}")
+    print(f"search page: {result['found']}/{result['expected']} articles found (recall {result['recall']:.1%}), "
+          f"{result['found']}/{result['listed']} listed hold the query (precision {result['precision']:.1%}), "
+          f"{result['whole_wrong']} of {result['whole_listed']} listed as holding it do not, "
+          f"title hits first in {result['title_first']}/{result['queries']} queries")
 
 if __name__ == "__main__":
     main()

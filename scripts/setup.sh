@@ -116,11 +116,11 @@ if [ -x .venv/bin/liandong ] && .venv/bin/python -c 'import liandong' 2>/dev/nul
 fi
 if [ $up_to_date = 0 ]; then
   if [ $WITH_TESTS = 1 ]; then
-    say "正在从 PyPI 下载并安装 liandong 的 Python 依赖（WeasyPrint、Pagefind 等）和测试工具（pytest、Playwright 等）到 .venv …"
+    say "正在从 PyPI 下载并安装 liandong 的 Python 依赖（WeasyPrint 等）和测试工具（pytest、Playwright 等）到 .venv …"
     "${PIP[@]}" install -e '.[test]'
     echo "$wanted test" > "$STAMP"
   else
-    say "正在从 PyPI 下载并安装 liandong 的 Python 依赖（WeasyPrint、Pagefind 等）到 .venv …"
+    say "正在从 PyPI 下载并安装 liandong 的 Python 依赖（WeasyPrint 等）到 .venv …"
     "${PIP[@]}" install -e .
     echo "$wanted runtime" > "$STAMP"
   fi

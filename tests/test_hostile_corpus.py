@@ -10,7 +10,6 @@ would be killed, and the test would see it.
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import pickle
@@ -88,12 +87,11 @@ def assert_nothing_injected(out: Path) -> None:
     for feed in (out / "feed.xml", out / "sitemap.xml"):
         text = feed.read_text(encoding="utf-8")
         assert "<script" not in text.lower() and not re.search(r"""href=["']\s*javascript""", text, re.I)
-    fragments = list(out.glob("pagefind/*/fragment/*"))  # one index per year; results link to meta "link"
-    assert fragments or not (out / "pagefind").exists()
-    for fragment in fragments:
-        data = gzip.decompress(fragment.read_bytes())
-        record = json.loads(data[data.index(b"{"):])
-        assert re.fullmatch(r"\d{4}/\d{2}/index\.html#article-\d+", record["meta"]["link"]), record["meta"]
+    lists = list(out.glob("search-index/*/records.json"))  # one index per year; results link to a record's link
+    assert lists or not (out / "search-index").exists()
+    for records in lists:
+        for record in json.loads(records.read_text(encoding="utf-8"))["records"]:
+            assert re.fullmatch(r"\d{4}/\d{2}/index\.html#article-\d+", record[0]), record
     from pypdf import PdfReader
 
     for path in out.rglob("*.pdf"):
@@ -323,10 +321,10 @@ def test_foreign_cache_cannot_inject_html(built):
 def test_damaged_search_index_in_cache_is_rebuilt_not_published(built):
     site, before = built
     newest = max(path for path in (site / ".liandong-cache/search").iterdir() if path.is_dir())
-    index = next(path for path in newest.iterdir() if path.is_dir())  # the year whose pagefind.js is published
-    fragment = next((index / "fragment").iterdir())
-    fragment.write_bytes(b"<script>alert(1)</script>")
-    (index / "pagefind.js").write_text("alert(document.cookie)", encoding="utf-8")
+    index = next(path for path in newest.iterdir() if path.is_dir())
+    (index / "records.json").write_text('{"records": [["javascript:alert(1)", "<script>alert(1)</script>"]]}',
+                                        encoding="utf-8")
+    (index / "0.txt").write_text("代表\t~////", encoding="utf-8")
     import shutil
 
     shutil.rmtree(site / "build")

@@ -30,7 +30,7 @@ from conftest import REPO, QuietHandler, need_tool, open_page
 pytestmark = pytest.mark.slow
 
 # What only the tests, the search-recall measurement or the build need: none of it may come with
-# the wheel. (pagefind is Pagefind's Python wrapper; liandong runs pagefind-bin-extended's binary.)
+# the wheel.
 NOT_RUNTIME = {"pytest", "pypdf", "hypothesis", "playwright", "html5lib", "hatchling", "pagefind", "setuptools",
                "opencc", "python-docx"}
 ARTICLE = """
@@ -111,13 +111,13 @@ def test_the_wheel_carries_the_theme_the_license_and_only_runtime_dependencies(w
     assert not any(name.startswith(("tests/", "bench/", "content/", "templates/")) for name in names)
     unconditional = {requirement.split(";")[0].split("=")[0].split(">")[0].split("<")[0].strip().lower()
                      for requirement in metadata.get_all("Requires-Dist") if "extra ==" not in requirement}
-    assert "pagefind-bin-extended" in unconditional and "weasyprint" in unconditional
+    assert "weasyprint" in unconditional and "pagefind-bin-extended" not in unconditional
     assert not {name.split("[")[0] for name in unconditional} & NOT_RUNTIME
 
 
 def test_installing_the_wheel_pulls_only_runtime_dependencies(venv):
     venv, installed = venv
-    assert {"liandong", "weasyprint", "pagefind-bin-extended", "pypinyin"} <= installed
+    assert {"liandong", "weasyprint", "pypinyin"} <= installed
     assert not installed & NOT_RUNTIME, installed & NOT_RUNTIME
     version = run(venv / "bin/liandong", "--version", cwd=venv).stdout.strip()
     assert version == f"liandong {liandong.__version__}"

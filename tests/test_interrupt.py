@@ -42,7 +42,7 @@ def tree(out: Path) -> dict[str, bytes] | None:
 
 def is_late(dest: str) -> bool:
     """Outputs of the second phase: the search index and the yearly volumes (<year>/<slug>-<year>-volume.pdf)."""
-    return dest.startswith("pagefind/") or (dest.endswith(".pdf") and dest.count("/") == 1)
+    return dest.startswith("search-index/") or (dest.endswith(".pdf") and dest.count("/") == 1)
 
 
 def between(old: dict[str, bytes], new: dict[str, bytes]) -> dict[str, bytes]:

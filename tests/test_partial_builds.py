@@ -14,7 +14,7 @@ def snapshot(out: Path, suffix: str) -> dict[str, bytes]:
 def test_no_pdf_and_no_search_keep_pdfs_buttons_and_index(site: Path) -> None:
     build(site, workers=1)
     out = site / "build"
-    pdfs, index = snapshot(out, ".pdf"), snapshot(out / "pagefind", "")
+    pdfs, index = snapshot(out, ".pdf"), snapshot(out / "search-index", "")
     assert len(pdfs) >= 5 and index  # 4 issues and their yearly volumes
     issue_page = (out / "2025/12/index.html").read_text(encoding="utf-8")
     assert 'href="liandong-2025-12.pdf"' in issue_page
@@ -22,7 +22,7 @@ def test_no_pdf_and_no_search_keep_pdfs_buttons_and_index(site: Path) -> None:
     report = build(site, pdf=False, search=False)
     assert not report.removed
     assert snapshot(out, ".pdf") == pdfs
-    assert snapshot(out / "pagefind", "") == index
+    assert snapshot(out / "search-index", "") == index
     assert 'href="liandong-2025-12.pdf"' in (out / "2025/12/index.html").read_text(encoding="utf-8")
     assert 'href="liandong-2025-volume.pdf"' in (out / "2025/index.html").read_text(encoding="utf-8")
 

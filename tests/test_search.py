@@ -1,26 +1,26 @@
-"""Chinese full-text search: the Pagefind index a build writes, and the search page in Chromium."""
+"""Chinese full-text search: the character index a build writes, and the search page in Chromium."""
 
 from __future__ import annotations
 
-import re
-
+import base64
 import importlib.util
 import json
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from liandong.build import build
 from liandong.config import load_config
-from liandong.errors import LiandongError
 from liandong.reader import load_archive
-from liandong.search import search_records
+from liandong.search import SHARDS, grams_of, postings_text, search_records, shard_of
 
 from conftest import REPO, content_articles, copy_site, open_page
 
-PINNED_PAGEFIND = "1.4.0"  # pyproject.toml; chosen by scripts/search_recall.py (README, 全文搜索)
 
 
 def expected_urls(phrase: str) -> set[str]:
@@ -49,23 +49,84 @@ def test_one_record_per_article_with_anchor_meta_and_filters():
 
 
 def index_years(build_dir: Path) -> list[str]:
-    return json.loads((build_dir / "pagefind/indexes.json").read_text(encoding="utf-8"))["indexes"]
+    return json.loads((build_dir / "search-index/indexes.json").read_text(encoding="utf-8"))["indexes"]
 
 
-def test_build_writes_one_index_per_year_with_the_pinned_pagefind(built_site):
+def published_index(build_dir: Path, year: str) -> dict[str, set[str]]:
+    """Every gram of a year's published index with the links of the articles it lists: decoded
+    here independently of liandong.search, the way static/search.js decodes it."""
+    folder = build_dir / "search-index" / year
+    links = [row[0] for row in json.loads((folder / "records.json").read_text(encoding="utf-8"))["records"]]
+    index = {}
+    for path in folder.glob("*.txt"):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            gram, _, value = line.partition("\t")
+            if value.startswith("~"):
+                bits = base64.b64decode(value[1:] + "=" * (-len(value[1:]) % 4))
+                index[gram] = {link for n, link in enumerate(links) if bits[n >> 3] >> (n & 7) & 1}
+            else:
+                numbers, at = set(), -1
+                for gap in value.split(","):
+                    at += int(gap, 16) + 1
+                    numbers.add(at)
+                index[gram] = {links[n] for n in numbers}
+    return index
+
+
+def postings(build_dir: Path, year: str, gram: str) -> set[str]:
+    return published_index(build_dir, year).get(gram, set())
+
+
+def test_build_writes_one_index_per_year_listing_its_articles(built_site):
     years = index_years(built_site)
     articles = content_articles()
     assert years == sorted({str(a["year"]) for a in articles}, reverse=True) == ["2025", "2024"]
     for year in years:
-        entry = json.loads((built_site / f"pagefind/{year}/pagefind-entry.json").read_text(encoding="utf-8"))
-        assert entry["version"] == PINNED_PAGEFIND
-        assert list(entry["languages"]) == ["zh-cn"]
-        assert entry["languages"]["zh-cn"]["page_count"] == len([a for a in articles if str(a["year"]) == year])
-    # Pagefind's program once, in the newest year's folder (the primary index the others merge into)
-    programs = sorted(p.relative_to(built_site).as_posix() for p in (built_site / "pagefind").rglob("*")
-                      if p.name == "pagefind.js" or p.name.startswith("wasm."))
-    assert programs == ["pagefind/2025/pagefind.js", "pagefind/2025/wasm.unknown.pagefind"]
-    assert not list((built_site / "pagefind").rglob("playground")) and not list((built_site / "pagefind").rglob("*-ui.*"))
+        folder = built_site / "search-index" / year
+        records = json.loads((folder / "records.json").read_text(encoding="utf-8"))["records"]
+        assert sorted(row[0] for row in records) == sorted(a["url"] for a in articles if str(a["year"]) == year)
+        assert sorted(p.name for p in folder.iterdir()) == sorted([f"{n}.txt" for n in range(SHARDS)] + ["records.json"])
+    assert not (built_site / "pagefind").exists()
+
+
+def test_the_index_lists_exactly_the_articles_holding_each_character_pair(built_site):
+    """Every character and pair of adjacent characters of every article (title, text, 供稿 line;
+    whitespace ignored, letters lowered) lists that article, and no article lacking it."""
+    articles = content_articles()
+    # Markdown's marks (headings, tables) are not text; the sample of grams keeps to Chinese characters.
+    texts = {a["url"]: re.sub(r"[\s#|*>-]+", "", a["title"] + a["text"] + (f"（{a['contributor']}供稿）" if a["contributor"] else ""))
+             .lower() for a in articles}
+    chinese = re.compile(r"[\u4e00-\u9fff]+")
+    for year in index_years(built_site):
+        own = {url: text for url, text in texts.items() if url.startswith(year + "/")}
+        grams = {text[i:i + 2] for text in own.values() for i in range(len(text) - 1)} | set("".join(own.values()))
+        sample = sorted(gram for gram in grams if chinese.fullmatch(gram))
+        assert len(sample) > 500
+        index = published_index(built_site, year)
+        for gram in sample:
+            assert index.get(gram, set()) == {url for url, text in own.items() if gram in text}, gram
+        assert postings(built_site, year, "龘龘") == set()
+
+
+@given(st.sets(st.integers(min_value=0, max_value=299)), st.integers(min_value=0, max_value=60))
+def test_postings_decode_to_the_articles_they_encode(numbers, extra):
+    """Both forms (gaps for few articles, a bitmap for many) give back exactly the set encoded."""
+    count = (max(numbers) + 1 if numbers else 1) + extra
+    text = postings_text(sum(1 << n for n in numbers), count)
+    if text.startswith("~"):
+        bits = base64.b64decode(text[1:] + "=" * (-len(text[1:]) % 4))
+        decoded = {n for n in range(count) if bits[n >> 3] >> (n & 7) & 1}
+    else:
+        decoded, at = set(), -1
+        for gap in filter(None, text.split(",")):
+            at += int(gap, 16) + 1
+            decoded.add(at)
+    assert decoded == numbers
+
+
+def test_grams_ignore_whitespace_and_case_and_keep_characters_beyond_the_basic_plane():
+    assert grams_of("A b\u3000𠀀c") == {"a", "b", "𠀀", "c", "ab", "b𠀀", "𠀀c"}
+    assert shard_of("𠀀c") == ((0x20000 % 65536) * 31 + ord("c")) % 65536 % SHARDS
 
 
 def test_two_builds_write_byte_identical_search_indexes(tmp_path):
@@ -74,73 +135,50 @@ def test_two_builds_write_byte_identical_search_indexes(tmp_path):
     build(second, tmp_path / "elsewhere", pdf=False)
     files = {p.relative_to(first / "build") for p in (first / "build").rglob("*") if p.is_file()}
     assert {p.relative_to(tmp_path / "elsewhere") for p in (tmp_path / "elsewhere").rglob("*") if p.is_file()} == files
-    assert any(str(p).startswith("pagefind/2024/fragment/") for p in files)
+    assert any(str(p).startswith("search-index/2024/") for p in files)
     for path in sorted(files):
         assert (first / "build" / path).read_bytes() == (tmp_path / "elsewhere" / path).read_bytes(), path
 
 
-def test_without_the_extended_binary_the_build_stops_and_keeps_the_old_output(site, monkeypatch):
-    build(site, pdf=False)
-    before = (site / "build/pagefind/2025/pagefind-entry.json").read_bytes()
-    import builtins
-    real_import = builtins.__import__
-
-    def no_extended(name, *args, **kwargs):
-        if name == "pagefind_bin_extended":
-            raise ImportError(name)
-        return real_import(name, *args, **kwargs)
-
-    monkeypatch.setattr(builtins, "__import__", no_extended)
-    issue = site / "content/2025/13.md"  # an edit, so the build gets past its no-op shortcut
-    issue.write_text(issue.read_text(encoding="utf-8").replace("群众扫码即可", "群众用手机扫码即可"), encoding="utf-8")
-    with pytest.raises(LiandongError) as info:
-        build(site, pdf=False)
-    assert "pagefind[extended]" in info.value.format_message()
-    assert (site / "build/pagefind/2025/pagefind-entry.json").read_bytes() == before
-
-
-def test_pagefind_runs_only_when_an_article_changes_and_only_for_its_year(site, monkeypatch):
+def test_the_index_is_made_only_when_an_article_changes_and_only_for_its_year(site, monkeypatch):
     import liandong.search
 
     first = build(site, pdf=False)
-    assert {"pagefind/2025/pagefind-entry.json", "pagefind/2024/pagefind-entry.json"} <= set(first.written)
-    before = {p.name for p in (site / "build/pagefind/2024/fragment").iterdir()}
-    untouched = {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind/2025").rglob("*")
-                 if p.is_file()}
+    assert {"search-index/2025/records.json", "search-index/2024/records.json"} <= set(first.written)
+    untouched = {p.relative_to(site / "build").as_posix(): p.read_bytes()
+                 for p in (site / "build/search-index/2025").rglob("*") if p.is_file()}
 
     def must_not_run(*args):
-        raise AssertionError("Pagefind ran although no article changed")
+        raise AssertionError("the index was made although no article changed")
 
-    real_write = liandong.search.write_with_cli
-    monkeypatch.setattr(liandong.search, "write_with_cli", must_not_run)
-    base = site / "templates/base.html"  # a change that is not an article: the build runs, Pagefind not
+    real_make = liandong.search.index_files
+    monkeypatch.setattr(liandong.search, "index_files", must_not_run)
+    base = site / "templates/base.html"  # a change that is not an article: the build runs, the index is kept
     base.write_text(base.read_text(encoding="utf-8").replace("跳到正文", "跳到正文内容"), encoding="utf-8")
-    assert not [dest for dest in build(site, pdf=False).written if dest.startswith("pagefind/")]
-    monkeypatch.setattr(liandong.search, "write_with_cli", real_write)
+    assert not [dest for dest in build(site, pdf=False).written if dest.startswith("search-index/")]
+    monkeypatch.setattr(liandong.search, "index_files", real_make)
 
-    # site.yaml is part of every issue's digest, so Pagefind runs again, but writes the same files
+    # site.yaml is part of every issue's digest, so the index is made again, but the files are the same
     config = site / "site.yaml"
     config.write_text(config.read_text(encoding="utf-8").replace("联络动态", "联络动态试刊"), encoding="utf-8")
-    assert not [dest for dest in build(site, pdf=False).written if dest.startswith("pagefind/")]
+    assert not [dest for dest in build(site, pdf=False).written if dest.startswith("search-index/")]
 
-    indexed = []  # the years Pagefind is run for: the records' years
+    indexed = []  # the years the index is made for: the records' years
 
-    def recording(records, *args):
+    def recording(records):
         indexed.append(sorted({r.filters["year"][0] for r in records}))
-        return real_write(records, *args)
+        return real_make(records)
 
-    monkeypatch.setattr(liandong.search, "write_with_cli", recording)
+    monkeypatch.setattr(liandong.search, "index_files", recording)
     issue = site / "content/2024/36.md"
     issue.write_text(issue.read_text(encoding="utf-8").replace("每周三晚", "每周三、周五晚"), encoding="utf-8")
     report = build(site, pdf=False)
     assert indexed == [["2024"]]
-    assert "pagefind/2024/pagefind-entry.json" in report.written
-    assert not [dest for dest in report.written + report.removed if dest.startswith("pagefind/2025/")]
-    after = {p.name for p in (site / "build/pagefind/2024/fragment").iterdir()}
-    assert len(after) == len(before) and len(after - before) == 1  # the edited article's fragment only
-    assert any(dest.startswith("pagefind/2024/fragment/") for dest in report.removed)
+    assert not [dest for dest in report.written + report.removed if dest.startswith("search-index/2025/")]
+    assert [dest for dest in report.written if dest.startswith("search-index/2024/")]
+    assert postings(site / "build", "2024", "周五") == {"2024/36/index.html#article-2"}
     assert untouched == {p.relative_to(site / "build").as_posix(): p.read_bytes()
-                         for p in (site / "build/pagefind/2025").rglob("*") if p.is_file()}
+                         for p in (site / "build/search-index/2025").rglob("*") if p.is_file()}
     cached = {p.name: len(list(p.iterdir())) for p in (site / ".liandong-cache/search").iterdir()}
     assert cached == {"2024": 1, "2025": 1}  # per year, the index of the old text is dropped
 
@@ -151,7 +189,7 @@ def test_a_cached_index_moved_to_another_year_is_not_trusted(site):
     from liandong.search import cached_index
 
     build(site, pdf=False)
-    published = {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind").rglob("*")
+    published = {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/search-index").rglob("*")
                  if p.is_file()}
     cache = site / ".liandong-cache/search"
     (old_2024,), (old_2025,) = list((cache / "2024").iterdir()), list((cache / "2025").iterdir())
@@ -161,16 +199,18 @@ def test_a_cached_index_moved_to_another_year_is_not_trusted(site):
     assert cached_index(old_2025) is None
     shutil.rmtree(site / "build")
     build(site, pdf=False)
-    assert {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/pagefind").rglob("*")
+    assert {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in (site / "build/search-index").rglob("*")
             if p.is_file()} == published  # 2025's index was made again
 
 
-def test_a_pagefind_elsewhere_is_never_used(site, monkeypatch):
-    monkeypatch.setenv("PAGEFIND_BINARY_PATH", "/nonexistent/pagefind")
+def test_a_changed_cached_file_is_not_published(site):
     build(site, pdf=False)
-    assert (site / "build/pagefind/2025/pagefind-entry.json").is_file()
-    import os
-    assert os.environ["PAGEFIND_BINARY_PATH"] == "/nonexistent/pagefind"
+    published = (site / "build/search-index/2025/records.json").read_bytes()
+    (cached,) = list((site / ".liandong-cache/search/2025").iterdir())
+    (cached / "records.json").write_bytes(published.replace("株洲".encode(), "北京".encode()))
+    shutil.rmtree(site / "build")
+    build(site, pdf=False)
+    assert (site / "build/search-index/2025/records.json").read_bytes() == published
 
 
 # --- searching in Chromium ---------------------------------------------------------------------
@@ -212,9 +252,11 @@ def test_search_finds_every_article_holding_the_phrase(browser, server, phrase):
 
 
 def test_hits_lacking_part_of_the_phrase_come_after_a_heading(browser, server):
-    page, _ = search(browser, server, "代表联络站")
+    """乡镇人大 is two words, 乡镇 and 人大: an article holding both apart is listed after the others."""
+    page, _ = search(browser, server, "乡镇人大")
     partial = result_urls(page, "#search-partial")
-    assert partial and not set(partial) & expected_urls("代表联络站")
+    assert partial and not set(partial) & expected_urls("乡镇人大")
+    assert set(partial) == expected_urls("乡镇 人大") - expected_urls("乡镇人大")
     assert page.locator("#search-partial-title").is_visible()
     assert "只包含其中部分词语" in page.locator("#search-status").inner_text()
     page.context.close()
@@ -290,28 +332,21 @@ def test_opened_from_disk_the_page_says_search_needs_a_server(browser, built_sit
     assert notice.is_visible()
     assert "从本地磁盘打开时无法搜索" in notice.inner_text() and "file://" in notice.inner_text()
     assert page.locator("#search-results li").count() == 0
-    assert not [url for url in requests if "/pagefind/" in url]
+    assert not [url for url in requests if "/search-index/" in url]
     page.context.close()
 
 
-def test_pinned_pagefind_keeps_its_measured_recall(browser, server):
-    """The README's figure: Pagefind 1.4.0 finds 99 of the 100 expected hits of the recall queries."""
+def test_the_recall_queries_find_every_article_holding_them(browser, server):
+    """scripts/search_recall.py's queries, through the page's own search: every article holding a
+    query is listed among the whole hits, and every whole hit holds it (the README's figures)."""
     spec = importlib.util.spec_from_file_location("search_recall", REPO / "scripts/search_recall.py")
     recall = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(recall)
     page, _ = search(browser, server)
-    found = page.evaluate("""async (queries) => {
-        const pagefind = window.liandongPagefind;  // both years' indexes, merged as the page uses them
-        const out = {};
-        for (const q of queries) {
-            const search = await pagefind.search(q);
-            out[q] = (await Promise.all(search.results.map(r => r.data()))).map(d => d.meta.link || d.raw_url);
-        }
-        return out;
-    }""", recall.QUERIES)
-    expected = {q: expected_urls(q) for q in recall.QUERIES}
-    hits = sum(len(expected[q] & set(found[q])) for q in recall.QUERIES)
-    total = sum(len(urls) for urls in expected.values())
-    assert total == 100
-    assert hits >= 99, {q: sorted(expected[q] - set(found[q])) for q in recall.QUERIES if expected[q] - set(found[q])}
+    found = {q: page.evaluate("q => liandongSearch(q)", q) for q in recall.QUERIES}
+    for q in recall.QUERIES:
+        whole = {hit["link"] for hit in found[q] if hit["tier"] in (0, 1)}
+        assert whole == expected_urls(q), q
+        assert [hit["tier"] for hit in found[q]] == sorted(hit["tier"] for hit in found[q]), q
+    assert sum(len(expected_urls(q)) for q in recall.QUERIES) == 100
     page.context.close()

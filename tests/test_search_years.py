@@ -1,10 +1,10 @@
-"""Search over one Pagefind index per year, merged in the browser (Pagefind's mergeIndex).
+"""Search over one character index per year, searched together in the browser.
 
 A site of six years is generated here with phrases planted across years: in titles and in text,
 inside longer words, written in traditional characters by the reader. What the page lists is checked
 against the content files read independently (conftest.content_articles), in headless Chromium.
-Then one issue is edited: Pagefind runs for its year only, the other years' index files are not
-rewritten, and the page finds the new text together with the other years' hits.
+Then one issue is edited: the index is made again for its year only, the other years' index files
+are not rewritten, and the page finds the new text together with the other years' hits.
 """
 
 from __future__ import annotations
@@ -116,13 +116,13 @@ def stated(page) -> int:
 
 
 def test_every_year_has_its_own_index_and_the_manifest_lists_them_newest_first(years_site):
-    out = years_site / "build/pagefind"
+    out = years_site / "build/search-index"
     manifest = json.loads((out / "indexes.json").read_text(encoding="utf-8"))
     assert manifest["indexes"] == [str(y) for y in reversed(YEARS)]
     for year in YEARS:
-        entry = json.loads((out / f"{year}/pagefind-entry.json").read_text(encoding="utf-8"))
-        assert entry["languages"]["zh-cn"]["page_count"] == 4
-    assert sorted(p.parent.name for p in out.rglob("pagefind.js")) == [str(YEARS[-1])]
+        records = json.loads((out / f"{year}/records.json").read_text(encoding="utf-8"))["records"]
+        assert [row[0] for row in records] == [a["url"] for a in sorted(
+            (a for a in content_articles(years_site) if a["year"] == year), key=lambda a: (-a["issue"], a["number"]))]
 
 
 def test_hits_of_several_years_are_listed_together_with_a_true_count(browser, years_server, years_site):
@@ -134,8 +134,8 @@ def test_hits_of_several_years_are_listed_together_with_a_true_count(browser, ye
     assert stated(page) == len(whole) + len(listed(page, "#search-partial")) == page.locator(".search-result").count()
     assert "议事坪夜谈" in page.locator("#search-results .search-result-title").first.inner_text()  # title hit first
     assert f"{len(expected)}篇包含“议事坪夜谈”" in page.locator("#search-status").inner_text()
-    fetched = {m.group(1) for url in requests for m in [re.search(r"/pagefind/(\d{4})/", url)] if m}
-    assert fetched == {str(y) for y in YEARS}  # every year's index was merged in
+    fetched = {m.group(1) for url in requests for m in [re.search(r"/search-index/(\d{4})/", url)] if m}
+    assert fetched == {str(y) for y in YEARS}  # every year's index was searched
     assert all(url.startswith(years_server) for url in requests)
     page.context.close()
 
@@ -172,30 +172,30 @@ def test_an_edit_reindexes_its_year_only_and_the_page_finds_it(browser, tmp_path
 
     site = write_site(tmp_path / "site")
     build(site, pdf=False)
-    out = site / "build/pagefind"
+    out = site / "build/search-index"
 
     def files():
         return {p.relative_to(out).as_posix(): (p.stat().st_ino, p.read_bytes()) for p in out.rglob("*") if p.is_file()}
 
     before = files()
     indexed = []
-    real_write = liandong.search.write_with_cli
+    real_make = liandong.search.index_files
 
-    def recording(records, *args):
+    def recording(records):
         indexed.append(sorted({r.filters["year"][0] for r in records}))
-        return real_write(records, *args)
+        return real_make(records)
 
-    monkeypatch.setattr(liandong.search, "write_with_cli", recording)
+    monkeypatch.setattr(liandong.search, "index_files", recording)
     issue = site / "content/2021/01.md"
     issue.write_text(issue.read_text(encoding="utf-8").replace("收集意见建议。", "收集意见建议，开展议事坪夜谈。", 1),
                      encoding="utf-8")
     report = build(site, pdf=False)
     after = files()
-    assert indexed == [["2021"]]  # Pagefind ran once, over 2021's records alone
+    assert indexed == [["2021"]]  # the index was made once, over 2021's records alone
     changed = {name for name in set(before) | set(after) if before.get(name) != after.get(name)}
     assert changed and all(name.startswith("2021/") for name in changed), sorted(changed)
-    assert "2021/pagefind-entry.json" in changed
-    assert {d for d in report.written + report.removed if d.startswith("pagefind/")} == {f"pagefind/{n}" for n in changed}
+    assert "2021/records.json" not in changed  # the same articles: only the gram files that hold new text
+    assert {d for d in report.written + report.removed if d.startswith("search-index/")} == {f"search-index/{n}" for n in changed}
 
     httpd, server = serve(site / "build")
     try:

@@ -1,17 +1,18 @@
-/* liandong search page: Pagefind's browser API over the indexes that `liandong build` writes to
-   pagefind/<year>/, one per year (so an edit re-indexes one year), merged here into one search
-   with Pagefind's mergeIndex. pagefind/indexes.json lists the years, newest first; the newest
-   year's folder also holds Pagefind's program. Everything comes from the site itself. Opened from
-   disk (file://) the browser refuses to load the index, so the page says so instead of failing
-   silently. */
+/* liandong search page, over the character index that `liandong build` writes to
+   search-index/<year>/, one per year (liandong/search.py describes the files):
+   search-index/indexes.json lists the years, newest first. The index says which articles hold
+   every character pair of the query; the page then reads those articles' text from their issue
+   pages (which the site has anyway) to keep the ones holding the query as written. Everything
+   comes from the site itself. Opened from disk (file://) the browser refuses to fetch the index,
+   so the page says so instead of failing silently. */
 (function () {
   "use strict";
 
   var PAGE_SIZE = 10;
-  var CHECK_LIMIT = 200;  // up to this many candidates, read each one's text (one small file each)
+  var CHECK_LIMIT = 200;  // up to this many candidates, read each one's text (from its issue page)
   var script = document.currentScript;
   var root = script.getAttribute("data-root");
-  var indexUrl = script.getAttribute("data-index");  // the pagefind/ folder, relative to this page
+  var indexUrl = script.getAttribute("data-index");  // the search-index/ folder, relative to this page
   var form = document.getElementById("search-form");
   var fields = {
     q: document.getElementById("search-q"),
@@ -24,9 +25,10 @@
   var partialTitle = document.getElementById("search-partial-title");
   var partialList = document.getElementById("search-partial");
   var more = document.getElementById("search-more");
-  var pagefind = null;
-  var indexYears = [];  // the years with an index, newest first (pagefind/indexes.json)
-  var basePath = "";
+  var ready = false;
+  var indexYears = [];  // the years with an index, newest first (search-index/indexes.json)
+  var shardCount = 1;
+  var folder = null;    // absolute URL of search-index/
   var latest = 0;      // number of the newest search; older ones drop their results
   var pending = [];    // results of the current search not shown yet
   var timer = null;
@@ -64,30 +66,6 @@
     statusLine.textContent = text;
   }
 
-  // The excerpt is Pagefind's HTML with <mark> around each hit word; keep only text and marks
-  // (parsed inertly, never inserted as HTML), and join the marks of one phrase: Chinese is
-  // indexed word by word, so "代表联络站" comes back as three marks side by side.
-  function excerptNodes(html) {
-    var parsed = new DOMParser().parseFromString("<p>" + html + "</p>", "text/html").body.firstChild;
-    var out = document.createDocumentFragment();
-    var last = null;
-    parsed.childNodes.forEach(function (node) {
-      var text = node.textContent;
-      if (node.nodeName === "MARK") {
-        if (last && last.nodeName === "MARK") {
-          last.textContent += text;
-          return;
-        }
-        last = document.createElement("mark");
-        last.textContent = text;
-      } else {
-        last = document.createTextNode(text);
-      }
-      out.appendChild(last);
-    });
-    return out;
-  }
-
   function element(tag, className, text) {
     var node = document.createElement(tag);
     if (className) node.className = className;
@@ -99,8 +77,7 @@
     var item = element("li", "search-result");
     var title = element(level, "search-result-title");
     var link = element("a", "", data.meta.title);
-    // Pagefind prefixes the site's path; turn it back into a link relative to this page.
-    link.href = root + (data.meta.link || data.url.slice(basePath.length));
+    link.href = root + data.meta.link;
     title.appendChild(link);
     item.appendChild(title);
     var meta = element("p", "search-result-meta");
@@ -110,20 +87,21 @@
     });
     item.appendChild(meta);
     var excerpt = element("p", "search-result-excerpt");
-    var around = query ? phraseExcerpt(data.content || "", query) || phraseExcerpt(data.content || "", simplified(query)) : null;
+    var content = data.content || "";
+    var around = query ? phraseExcerpt(content, query) || phraseExcerpt(content, simplified(query)) ||
+      phraseExcerpt(content, words(query)) || phraseExcerpt(content, words(simplified(query))) : null;
     if (around) {
       excerpt.appendChild(around);
     } else {
-      excerpt.appendChild(excerptNodes(data.excerpt || ""));
-      excerpt.insertBefore(document.createTextNode("……"), excerpt.firstChild);
-      excerpt.appendChild(document.createTextNode("……"));
+      var body = content.slice(data.meta.title.length).replace(/\s+/g, " ").trim();
+      excerpt.textContent = body.slice(0, 90) + (body.length > 90 ? "……" : "");
     }
     item.appendChild(excerpt);
     return item;
   }
 
   // The text around the first place the query's terms occur, every occurrence marked; null when
-  // none occurs as written (then Pagefind's own excerpt, which marks the words it matched, is used).
+  // none occurs as written.
   function phraseExcerpt(content, q) {
     var terms = q.split(/\s+/).filter(Boolean).map(function (term) {
       return term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -148,13 +126,7 @@
     return out;
   }
 
-  // Which articles hold the query. Pagefind matches words, not phrases: 代表联络站 also brings up
-  // articles with only 代表, and a phrase the index split differently (乡镇人大 inside
-  // 各乡镇人大主席团) may not come up at all. So the page asks Pagefind several times — the query as
-  // typed, in simplified characters (OpenCC's table, static/t2s.js), and split into words — and then
-  // reads each candidate's text: an article holds the query when its text contains every term of
-  // it (or of its simplified form) as written. Articles with the query in their title come first,
-  // then those with it in the text, then those that hold only part of it.
+  // Traditional characters are looked up in simplified form too (OpenCC's table, static/t2s.js).
   var T2S = (function () {
     var table = new Map();
     var source = window.LIANDONG_T2S;
@@ -170,6 +142,7 @@
     return Array.from(text).map(function (char) { return T2S.get(char) || char; }).join("");
   }
 
+  // The query split into words (for the articles that hold all its words but not the phrase).
   function words(text) {
     if (!segmenter) return text;
     return text.split(/\s+/).map(function (term) {
@@ -178,108 +151,235 @@
     }).join(" ");
   }
 
+  // What is matched: no whitespace, letters lowered (liandong/search.py: squeezed).
   function squeeze(text) {
-    return text.replace(/[\s\u200b]+/g, "").toLocaleLowerCase();
+    return text.replace(/[\s\u200b]+/g, "").toLowerCase();
   }
 
   function termsOf(q) {
-    return q.split(/\s+/).filter(Boolean).map(squeeze);
+    return q.split(/\s+/).map(squeeze).filter(Boolean);
   }
 
-  function holds(text, variants) {
+  function holds(text, terms) {
     var squeezed = squeeze(text);
-    return variants.some(function (terms) {
-      return terms.every(function (term) { return squeezed.indexOf(term) !== -1; });
-    });
+    return terms.length > 0 && terms.every(function (term) { return squeezed.indexOf(term) !== -1; });
   }
 
-  // The Pagefind queries for what the reader typed, most literal first, without repeats: the query,
-  // its simplified form, both split into words, and then each word alone. Pagefind matches the
-  // start of indexed words, so a word alone also finds a phrase the index holds inside a longer
-  // word (乡镇人大 in 各乡镇人大主席团 is found through 人大).
-  function queriesFor(q) {
+  function occurrences(text, terms) {
+    var squeezed = squeeze(text), total = 0;
+    terms.forEach(function (term) {
+      for (var at = squeezed.indexOf(term); at !== -1; at = squeezed.indexOf(term, at + term.length)) total++;
+    });
+    return total;
+  }
+
+  // --- the index: search-index/<year>/records.json and <shard>.txt ---------------------------------
+
+  var loaded = new Map();  // URL → promise of its text, fetched once
+  function fetchText(url) {
+    if (!loaded.has(url)) {
+      loaded.set(url, fetch(url).then(function (response) {
+        if (!response.ok) throw new Error(url + ": " + response.status);
+        return response.text();
+      }));
+    }
+    return loaded.get(url);
+  }
+
+  var yearRecords = new Map();  // year → promise of its articles, in posting order
+  function records(year) {
+    if (!yearRecords.has(year)) {
+      yearRecords.set(year, fetchText(new URL(year + "/records.json", folder).href).then(function (text) {
+        return JSON.parse(text).records.map(function (row, n) {
+          return { year: year, n: n, link: row[0], title: row[1], issue: row[2], date: row[3], date_text: row[4],
+                   county: row[5] };
+        });
+      }));
+    }
+    return yearRecords.get(year);
+  }
+
+  var shards = new Map();  // "year/shard" → promise of Map(gram → postings text)
+  function shard(year, number) {
+    var key = year + "/" + number;
+    if (!shards.has(key)) {
+      shards.set(key, fetchText(new URL(key + ".txt", folder).href).then(function (text) {
+        var grams = new Map();
+        text.split("\n").forEach(function (line) {
+          var tab = line.indexOf("\t");
+          if (tab > 0) grams.set(line.slice(0, tab), line.slice(tab + 1));
+        });
+        return grams;
+      }));
+    }
+    return shards.get(key);
+  }
+
+  // liandong/search.py: shard_of
+  function shardOf(gram) {
+    var value = 0;
+    Array.from(gram).forEach(function (char) { value = (value * 31 + char.codePointAt(0)) % 65536; });
+    return value % shardCount;
+  }
+
+  // The characters of a one-character term, else its pairs of adjacent characters.
+  function gramsOf(term) {
+    var chars = Array.from(term);
+    if (chars.length < 2) return chars;
     var out = [];
-    var add = function (query) { if (query && out.indexOf(query) === -1) out.push(query); };
-    var forms = [q, simplified(q)];
-    forms.forEach(function (variant) { add(variant); add(words(variant)); });
-    forms.forEach(function (variant) { words(variant).split(" ").forEach(add); });
+    for (var i = 1; i < chars.length; i++) out.push(chars[i - 1] + chars[i]);
     return out;
   }
 
+  // Postings text → one flag per article of the year (liandong/search.py: postings_text).
+  function decode(text, count) {
+    var flags = new Uint8Array(count);
+    if (text.charAt(0) === "~") {
+      var raw = atob(text.slice(1) + "===".slice((text.length - 1 + 3) % 4));
+      for (var i = 0; i < count; i++) flags[i] = (raw.charCodeAt(i >> 3) >> (i & 7)) & 1;
+    } else {
+      var at = -1;
+      text.split(",").forEach(function (gap) {
+        at += parseInt(gap, 16) + 1;
+        if (at < count) flags[at] = 1;
+      });
+    }
+    return flags;
+  }
+
+  // Which of the year's articles hold every gram of every term: a superset of those holding the
+  // terms (exactly them when no term is longer than two characters).
+  function matching(year, terms, count) {
+    var grams = [];
+    terms.forEach(function (term) {
+      gramsOf(term).forEach(function (gram) { if (grams.indexOf(gram) === -1) grams.push(gram); });
+    });
+    return Promise.all(grams.map(function (gram) { return shard(year, shardOf(gram)); })).then(function (maps) {
+      var flags = new Uint8Array(count).fill(grams.length ? 1 : 0);
+      grams.forEach(function (gram, i) {
+        var postings = maps[i].get(gram);
+        var these = postings === undefined ? new Uint8Array(count) : decode(postings, count);
+        for (var n = 0; n < count; n++) flags[n] &= these[n];
+      });
+      return flags;
+    });
+  }
+
+  // --- the articles' text, read from their issue pages ------------------------------------------
+
+  var pages = new Map();  // issue page URL → promise of its parsed document
+  function articleText(record) {
+    var hash = record.link.indexOf("#");
+    var page = new URL(root + record.link.slice(0, hash), location.href).href;
+    if (!pages.has(page)) {
+      pages.set(page, fetchText(page).then(function (html) {
+        return new DOMParser().parseFromString(html, "text/html");
+      }));
+    }
+    return pages.get(page).then(function (doc) {
+      var section = doc.getElementById(record.link.slice(hash + 1));
+      if (!section) return record.title;
+      return [".article-title", ".article-body", ".contributor"].map(function (selector) {
+        var node = section.querySelector(selector);
+        return node ? node.textContent : "";
+      }).join("\n");
+    }, function () { return record.title; });
+  }
+
+  function dataOf(record) {
+    return articleText(record).then(function (content) {
+      return { meta: { title: record.title, issue: record.issue, date: record.date, date_text: record.date_text,
+                       county: record.county, link: record.link }, content: content };
+    });
+  }
+
+  function selectedYears(filters) {
+    if (!filters.year) return indexYears;
+    return indexYears.indexOf(filters.year) === -1 ? [] : [filters.year];
+  }
+
   // Every article to list for a search, in order, each marked with how it matched (tier 0: query in
-  // the title, 1: in the text, 2: only part of it, 3: not read because the hits are too many).
-  // Hits of the literal query are all listed; hits found only through the other forms are listed
-  // when their text holds the query. Up to CHECK_LIMIT candidates are read; past that Pagefind's
-  // own order stands. The status line counts exactly the entries returned.
+  // the title, 1: in the text, 2: all of its words but not the phrase, 3: not read because the
+  // candidates are too many). An article is a candidate when the index says it holds every
+  // character pair of the query (in any of its forms: as typed, in simplified characters) or of
+  // its words. Up to CHECK_LIMIT candidates, those most likely to hold the phrase first, are read
+  // and kept only if they hold the phrase or all its words as written; a query whose terms are one
+  // or two characters long needs no reading. The status line counts exactly the entries returned.
   function find(current) {
-    var options = { filters: current.filters };
-    if (current.sort === "date") options.sort = { date: "desc" };
     if (!current.q) return listAll(current.filters);
-    var variants = [current.q, simplified(current.q)].map(termsOf);
-    var queries = queriesFor(current.q);
-    var literal = [current.q, simplified(current.q)];  // their hits are listed even if they hold only part
-    return Promise.all(queries.map(function (query) { return pagefind.search(query, options); })).then(function (searches) {
-      var seen = new Set(), candidates = [];
-      // The literal query first; the looser forms after it, those with fewest hits (the most
-      // telling) first, so the candidates read within CHECK_LIMIT are the likeliest hits.
-      var order = searches.map(function (search, index) { return index; }).sort(function (a, b) {
-        var first = function (i) { return literal.indexOf(queries[i]) !== -1 ? 0 : 1; };
-        if (first(a) !== first(b)) return first(a) - first(b);
-        var size = function (i) { return searches[i] ? searches[i].results.length : 0; };
-        return size(a) - size(b) || a - b;
-      });
-      order.map(function (index) { return [searches[index], index]; }).forEach(function (pair) {
-        var search = pair[0], index = pair[1];
-        // A result's id is its fragment's short hash, unique within one year's index but not
-        // necessarily across years: the nth result with an id in one search is its nth record.
-        var count = new Map();
-        (search ? search.results : []).forEach(function (result) {
-          var nth = count.get(result.id) || 0;
-          count.set(result.id, nth + 1);
-          var key = result.id + "#" + nth;
-          if (seen.has(key)) return;
-          seen.add(key);
-          candidates.push({ result: result, literal: literal.indexOf(queries[index]) !== -1 });
+    var forms = [current.q, simplified(current.q)].filter(function (form, i, all) { return all.indexOf(form) === i; });
+    var variants = forms.map(function (form) {
+      var terms = termsOf(form);
+      return { terms: terms, words: termsOf(words(form)),
+               exact: terms.every(function (term) { return Array.from(term).length <= 2; }) };
+    });
+    var years = selectedYears(current.filters);
+    return Promise.all(years.map(function (year) {
+      return records(year).then(function (list) {
+        return Promise.all(variants.map(function (variant) {
+          return Promise.all([matching(year, variant.terms, list.length), matching(year, variant.words, list.length)]);
+        })).then(function (flags) {
+          var found = [];
+          list.forEach(function (record, n) {
+            if (current.filters.county && record.county !== current.filters.county) return;
+            var whole = [], part = false;
+            variants.forEach(function (variant, v) {
+              if (flags[v][0][n]) whole.push(variant);
+              if (flags[v][1][n]) part = true;
+            });
+            if (whole.length || part) found.push({ record: record, whole: whole, part: part });
+          });
+          return found;
         });
       });
-      var checked = candidates.slice(0, CHECK_LIMIT), unchecked = candidates.slice(CHECK_LIMIT);
-      return Promise.all(checked.map(function (entry) { return entry.result.data(); })).then(function (items) {
-        var entries = [];
-        items.forEach(function (data, i) {
-          var entry = { result: checked[i].result, data: data };
-          if (holds(data.meta.title || "", variants)) entry.tier = 0;
-          else if (holds(data.content || "", variants)) entry.tier = 1;
-          else if (checked[i].literal) entry.tier = 2;
-          else return;  // found only through a looser form, and does not hold the query: not a hit
-          entries.push(entry);
+    })).then(function (perYear) {
+      var candidates = [].concat.apply([], perYear);  // years newest first, each in archive order
+      candidates.forEach(function (entry, i) { entry.order = i; });
+      // Likely hits first: those the index says hold the whole query.
+      candidates.sort(function (a, b) { return (b.whole.length > 0) - (a.whole.length > 0) || a.order - b.order; });
+      var reads = 0;
+      return Promise.all(candidates.map(function (entry) {
+        var terms = variants.map(function (variant) { return variant.terms; });
+        var sure = entry.whole.some(function (variant) { return variant.exact; });
+        if (sure) {
+          entry.tier = terms.some(function (t) { return holds(entry.record.title, t); }) ? 0 : 1;
+          entry.score = 0;
+          return entry;
+        }
+        if (reads >= CHECK_LIMIT) {
+          if (entry.whole.length) entry.tier = 3;
+          return entry;
+        }
+        reads++;
+        return dataOf(entry.record).then(function (data) {
+          entry.data = data;
+          if (terms.some(function (t) { return holds(data.meta.title, t); })) entry.tier = 0;
+          else if (terms.some(function (t) { return holds(data.content, t); })) entry.tier = 1;
+          else if (variants.some(function (variant) { return holds(data.content, variant.words); })) entry.tier = 2;
+          entry.score = Math.max.apply(null, terms.map(function (t) { return occurrences(data.content, t); }));
+          return entry;
         });
-        unchecked.forEach(function (entry) {
-          if (entry.literal) entries.push({ result: entry.result, tier: 3 });
-        });
-        // Within a tier, Pagefind's order of relevance; sorted by date, title and text hits are one
-        // group, newest first (the searches are merged, so their dates are compared here).
+      })).then(function (entries) {
+        entries = entries.filter(function (entry) { return entry.tier !== undefined; });
+        // Within a tier, the article holding the query most often first, then the newest; sorted
+        // by date, title and text hits are one group, newest first.
         var byDate = current.sort === "date";
         var group = function (entry) { return byDate && entry.tier === 0 ? 1 : entry.tier; };
-        var when = function (entry) { return entry.data ? entry.data.meta.date + (entry.data.meta.link || "") : ""; };
-        return entries.map(function (entry, i) { entry.order = i; return entry; }).sort(function (a, b) {
-          var dates = byDate && when(a) !== when(b) ? (when(a) < when(b) ? 1 : -1) : 0;
-          return group(a) - group(b) || dates || a.order - b.order;
+        return entries.sort(function (a, b) {
+          return group(a) - group(b) || (byDate ? 0 : (b.score || 0) - (a.score || 0)) || a.order - b.order;
         });
       });
     });
   }
 
-  // Every article the filters select, newest first. Pagefind orders a merged search by score, which
-  // would shuffle the years, so each year is asked on its own (only its index answers) and the
-  // years are put one after the other; within a year Pagefind sorts by date.
+  // Every article the filters select, newest first.
   function listAll(filters) {
-    var years = filters.year ? [filters.year] : indexYears;
-    return Promise.all(years.map(function (year) {
-      return pagefind.search(null, { filters: Object.assign({}, filters, { year: year }), sort: { date: "desc" } });
-    })).then(function (searches) {
+    return Promise.all(selectedYears(filters).map(records)).then(function (perYear) {
       var entries = [];
-      searches.forEach(function (search) {
-        search.results.forEach(function (result) { entries.push({ result: result, tier: 1 }); });
+      perYear.forEach(function (list) {
+        list.forEach(function (record) {
+          if (!filters.county || record.county === filters.county) entries.push({ record: record, tier: 1 });
+        });
       });
       return entries;
     });
@@ -289,7 +389,7 @@
     var batch = pending.splice(0, PAGE_SIZE);
     more.hidden = true;
     return Promise.all(batch.map(function (entry) {
-      return entry.data ? Promise.resolve(entry.data) : entry.result.data();
+      return entry.data ? Promise.resolve(entry.data) : dataOf(entry.record);
     })).then(function (items) {
       if (ticket !== latest) return null;
       var first = null;
@@ -371,7 +471,7 @@
   form.addEventListener("submit", function (event) {
     event.preventDefault();
     clearTimeout(timer);
-    if (pagefind) run();
+    if (ready) run();
   });
   more.addEventListener("click", function () {
     showMore(latest).then(function (first) {
@@ -379,49 +479,30 @@
     }).catch(fail);
   });
 
-  // What the page lists for a query, as [{link, tier}] in order: scripts/search_recall.py measures
-  // recall and precision through this, the very function the page uses.
+  // What the page lists for a query, as [{link, title, tier}] in order: scripts/search_recall.py
+  // measures recall and precision through this, the very function the page uses.
   window.liandongSearch = function (q, filters) {
     return find({ q: q.trim(), filters: filters || {}, sort: "" }).then(function (entries) {
-      var out = [];
-      var step = function (start) {  // 50 at a time: thousands of parallel fetches fail
-        if (start >= entries.length) return out;
-        return Promise.all(entries.slice(start, start + 50).map(function (entry, i) {
-          return (entry.data ? Promise.resolve(entry.data) : entry.result.data()).then(function (data) {
-            out[start + i] = { link: data.meta.link, title: data.meta.title, tier: entry.tier };
-          });
-        })).then(function () { return step(start + 50); });
-      };
-      return step(0);
+      return entries.map(function (entry) {
+        return { link: entry.record.link, title: entry.record.title, tier: entry.tier };
+      });
     });
   };
 
-  // The years' indexes as one: the newest year's Pagefind is the primary instance, and every other
-  // year is merged into it, in order (newest first), so that results of equal score keep that order.
-  function loadIndexes() {
-    var folder = new URL(indexUrl, location.href);
+  function loadManifest() {
+    folder = new URL(indexUrl, location.href);
     return fetch(new URL("indexes.json", folder).href).then(function (response) {
-      if (!response.ok) throw new Error("pagefind/indexes.json: " + response.status);
+      if (!response.ok) throw new Error("search-index/indexes.json: " + response.status);
       return response.json();
     }).then(function (manifest) {
-      var years = indexYears = manifest.indexes;
-      var options = { baseUrl: basePath, excerptLength: 36 };
-      return import(new URL(years[0] + "/pagefind.js", folder).href).then(function (module) {
-        return module.options(options).then(function () {
-          return Promise.all(years.slice(1).map(function (year) {
-            return module.mergeIndex(new URL(year + "/", folder).pathname, options);
-          }));
-        }).then(function () { return module; });
-      });
+      indexYears = manifest.indexes;
+      shardCount = manifest.shards;
     });
   }
 
   say("正在加载搜索索引……");
-  basePath = new URL(root, location.href).pathname;
-  loadIndexes().then(function (module) {
-    pagefind = module;
-    window.liandongPagefind = module;  // Pagefind's merged API, for scripts/search_recall.py
-  }).then(function () {
+  loadManifest().then(function () {
+    ready = true;
     fields.q.addEventListener("input", later);
     ["year", "county", "sort"].forEach(function (name) { fields[name].addEventListener("change", run); });
     return run();
