@@ -9,7 +9,7 @@
   "use strict";
 
   var PAGE_SIZE = 10;
-  var CHECK_LIMIT = 200;  // up to this many candidates, read each one's text (from its issue page)
+  var CHECK_LIMIT = 120;  // up to this many candidates, read each one's text (from its issue page)
   var script = document.currentScript;
   var root = script.getAttribute("data-root");
   var indexUrl = script.getAttribute("data-index");  // the search-index/ folder, relative to this page
@@ -87,14 +87,21 @@
     });
     item.appendChild(meta);
     var excerpt = element("p", "search-result-excerpt");
+    // The excerpt comes from the text below the title (the title is shown above it).
     var content = data.content || "";
-    var around = query ? phraseExcerpt(content, query) || phraseExcerpt(content, simplified(query)) ||
-      phraseExcerpt(content, words(query)) || phraseExcerpt(content, words(simplified(query))) : null;
+    var body = content.indexOf(data.meta.title) === 0 ? content.slice(data.meta.title.length) : content;
+    var around = null;
+    if (query) {
+      [query, simplified(query), words(query), words(simplified(query))].some(function (form) {
+        around = phraseExcerpt(body, form);
+        return around;
+      });
+    }
     if (around) {
       excerpt.appendChild(around);
     } else {
-      var body = content.slice(data.meta.title.length).replace(/\s+/g, " ").trim();
-      excerpt.textContent = body.slice(0, 90) + (body.length > 90 ? "……" : "");
+      var start = body.replace(/\s+/g, " ").trim();
+      excerpt.textContent = start.slice(0, 90) + (start.length > 90 ? "……" : "");
     }
     item.appendChild(excerpt);
     return item;
@@ -310,14 +317,18 @@
     var forms = [current.q, simplified(current.q)].filter(function (form, i, all) { return all.indexOf(form) === i; });
     var variants = forms.map(function (form) {
       var terms = termsOf(form);
-      return { terms: terms, words: termsOf(words(form)),
+      // Single characters are too common to make an article "hold part of" a query.
+      var parts = termsOf(words(form)).filter(function (word) { return Array.from(word).length > 1; });
+      var split = parts.length > 1 && parts.join(" ") !== terms.join(" ");
+      return { terms: terms, words: split ? parts : [],
                exact: terms.every(function (term) { return Array.from(term).length <= 2; }) };
     });
     var years = selectedYears(current.filters);
     return Promise.all(years.map(function (year) {
       return records(year).then(function (list) {
         return Promise.all(variants.map(function (variant) {
-          return Promise.all([matching(year, variant.terms, list.length), matching(year, variant.words, list.length)]);
+          return Promise.all([matching(year, variant.terms, list.length),
+                              variant.words.length ? matching(year, variant.words, list.length) : new Uint8Array(list.length)]);
         })).then(function (flags) {
           var found = [];
           list.forEach(function (record, n) {
@@ -340,10 +351,12 @@
       var reads = 0;
       return Promise.all(candidates.map(function (entry) {
         var terms = variants.map(function (variant) { return variant.terms; });
-        var sure = entry.whole.some(function (variant) { return variant.exact; });
-        if (sure) {
-          entry.tier = terms.some(function (t) { return holds(entry.record.title, t); }) ? 0 : 1;
-          entry.score = 0;
+        if (terms.some(function (t) { return holds(entry.record.title, t); })) {
+          entry.tier = 0;  // the title is in the index's list of articles: no need to read the text
+          return entry;
+        }
+        if (entry.whole.some(function (variant) { return variant.exact; })) {
+          entry.tier = 1;  // every term is one or two characters: the index alone is exact
           return entry;
         }
         if (reads >= CHECK_LIMIT) {
@@ -355,7 +368,7 @@
           entry.data = data;
           if (terms.some(function (t) { return holds(data.meta.title, t); })) entry.tier = 0;
           else if (terms.some(function (t) { return holds(data.content, t); })) entry.tier = 1;
-          else if (variants.some(function (variant) { return holds(data.content, variant.words); })) entry.tier = 2;
+          else if (variants.some(function (variant) { return variant.words.length && holds(data.content, variant.words); })) entry.tier = 2;
           entry.score = Math.max.apply(null, terms.map(function (t) { return occurrences(data.content, t); }));
           return entry;
         });
