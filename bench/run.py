@@ -355,7 +355,7 @@ def measure_h(site: Path) -> dict:
                   "liandong build --no-pdf")
     files = [path for path in out.rglob("*") if path.is_file()]
     pages = sorted(((path.stat().st_size, path) for path in files if path.suffix == ".html"), reverse=True)
-    search = sum(path.stat().st_size for path in files if "pagefind" in path.relative_to(out).parts)
+    search = sum(path.stat().st_size for path in files if "search-index" in path.relative_to(out).parts)
     by_kind: dict[str, int] = {}
     for size, path in pages:
         kind = page_kind(path.relative_to(out))
@@ -596,7 +596,7 @@ def search_module() -> Path | None:
 
 
 def measure_f(site: Path, runs: int, has_no_search: bool, a_median: float | None) -> dict:
-    """(f) the Pagefind index of the whole archive: liandong's search step alone (pagefind_step.py)
+    """(f) the search index of the whole archive: liandong's search step alone (search_step.py)
     and, when the build has --no-search, what search adds to a cold --no-pdf build."""
     result: dict = {}
     if search_module() is not None:
@@ -605,8 +605,8 @@ def measure_f(site: Path, runs: int, has_no_search: bool, a_median: float | None
             with tempfile.TemporaryDirectory() as scratch:
                 report = Path(scratch) / "report.json"
                 for _ in range(runs):
-                    results.append(checked(run_measured([sys.executable, str(BENCH / "pagefind_step.py"),
-                                                         str(site), str(report)]), "pagefind_step"))
+                    results.append(checked(run_measured([sys.executable, str(BENCH / "search_step.py"),
+                                                         str(site), str(report)]), "search_step"))
                     reports.append(json.loads(report.read_text()))
             timed = [r["seconds"] for r in reports]
             result.update({"median_s": median(timed), "runs_s": [round(t, 3) for t in timed],
@@ -614,7 +614,7 @@ def measure_f(site: Path, runs: int, has_no_search: bool, a_median: float | None
                            "records": reports[0]["records"], "index_files": reports[0]["files"],
                            "index_mb": round(reports[0]["mb"], 1),
                            "rss_main_mb": max(r.rss_main_mb for r in results),
-                           "rss_pagefind_mb": max(r.rss_children_mb for r in results)})
+                           "rss_children_mb": max(r.rss_children_mb for r in results)})
         except Failed as exc:
             result["search_step_error"] = str(exc)[:500]
         if has_no_search and a_median is not None:
@@ -630,17 +630,7 @@ def measure_f(site: Path, runs: int, has_no_search: bool, a_median: float | None
             result.setdefault("median_s", with_search - a_median)
         if result:
             return result
-    if importlib.util.find_spec("pagefind") is not None:
-        if not (site / "build" / "index.html").exists():
-            clean(site)
-            liandong_build(site, "--no-pdf", *(["--no-search"] if has_no_search else []))
-        results = []
-        for _ in range(runs):
-            shutil.rmtree(site / "build" / "pagefind", ignore_errors=True)
-            results.append(checked(run_measured([sys.executable, "-m", "pagefind", "--site", str(site / "build")]),
-                                   "python -m pagefind"))
-        return summary(results, method="python -m pagefind --site build")
-    return {"error": "not available (no liandong/search.py, no pagefind package)"}
+    return {"error": "not available (no liandong/search.py)"}
 
 
 # ----------------------------------------------------------------------------------------------
@@ -718,9 +708,9 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
         rows.append((f"(e) s per PDF page, -j 1 / -j {CORES} / alone ({e['pages']} pages)",
                      f"{e['s_per_page_j1']:.3f} / {e[f's_per_page_j{CORES}']:.3f} / {e['s_per_page_weasyprint_alone']:.3f} s",
                      "", ""))
-    f = results.get("f_pagefind")
+    f = results.get("f_search")
     if isinstance(f, dict):
-        rows.append(("(f) Pagefind index, whole archive", fmt(f.get("median_s")) if "error" not in f else f["error"], "", ""))
+        rows.append(("(f) search index, whole archive", fmt(f.get("median_s")) if "error" not in f else f["error"], "", ""))
         if "search_adds_to_cold_build_s" in f:
             rows.append(("(f) … what search adds to the cold HTML build", fmt(f["search_adds_to_cold_build_s"]), "", ""))
     if h := get("h_weight"):
@@ -736,7 +726,7 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
             rows.append(("(h) … of which article text (UTF-8, the floor)", fmt(h["article_text_mb"], "MB", 1), "", ""))
             rows.append((f"(h) … issue page median ({h['issue_page_median_kb']} KB), beyond its article text",
                          fmt(h["issue_chrome_median_kb"], "KB", 2), "", ""))
-            rows.append(("(h) … search index (build/pagefind/)", fmt(h["search_index_mb"], "MB", 1), "", ""))
+            rows.append(("(h) … search index (build/search-index/)", fmt(h["search_index_mb"], "MB", 1), "", ""))
             rows.append(("(h) … the rest (style, scripts, feed, sitemap, CSV)", fmt(h["other_mb"], "MB", 2), "", ""))
         else:  # a results file from before the split
             rows.append((f"(h) … HTML {h['html_mb']} MB, search {h['search_index_mb']} MB", "", "", ""))
@@ -748,7 +738,7 @@ def table(results: dict) -> list[tuple[str, str, str, str]]:
             rows.append((f"(g) peak RSS, {label}", fmt(value, "MB", 0), f"≤ {TARGETS['g_mb']:.0f} MB",
                          verdict(value <= TARGETS["g_mb"]) if value else "—"))
     for key, value in results.items():
-        if isinstance(value, dict) and "error" in value and key != "f_pagefind":
+        if isinstance(value, dict) and "error" in value and key != "f_search":
             rows.append((key, "error: " + value["error"][:200], "", ""))
     return rows
 
@@ -763,8 +753,6 @@ def print_table(rows) -> str:
 
 def kind(command: str) -> str:
     """What a descendant of a liandong build is, from its command line."""
-    if "pagefind" in command:
-        return "Pagefind binary"
     if "multiprocessing.forkserver" in command:
         return "PDF worker"
     if "liandong" in command:
@@ -801,7 +789,6 @@ def memory_figures(results: dict) -> dict:
     if s := ok("setup_full_build"):
         put(f"main, full build -j {CORES} (PDFs, volumes, search)", s.get("rss_main_mb"))
         put("PDF worker, full build (issues, then yearly volumes)", peak_by_kind(s).get("PDF worker"))
-        put("Pagefind binary, full build", peak_by_kind(s).get("Pagefind binary"))
     if c := ok("c_noop"):
         put("main, no-op rebuild", c.get("rss_main_mb"))
     if d := ok("d_edit_volumes_on"):
@@ -814,8 +801,8 @@ def memory_figures(results: dict) -> dict:
         put("PDF worker, 100 issues -j 1", peak_by_kind(e.get("j1", {})).get("PDF worker"))
         put(f"PDF worker, 100 issues -j {CORES}", peak_by_kind(e.get(f"j{CORES}", {})).get("PDF worker"))
         put("WeasyPrint alone, one process", e.get("weasyprint_alone", {}).get("rss_main_mb"))
-    if f := ok("f_pagefind"):
-        put("Pagefind binary, whole archive", f.get("rss_pagefind_mb"))
+    if f := ok("f_search"):
+        put("search step, whole archive", f.get("rss_main_mb"))
     if b := ok("b_hugo"):
         put("Hugo (for comparison)", b.get("rss_main_mb"))
     return figures
@@ -1011,7 +998,7 @@ def main(argv: list[str] | None = None) -> int:
                 results["d_edit_volumes_off"]["site"] = f"{args.pdf_issues}-issue site of (e)"
         if "f" in only:
             a_median = results.get("a_cold_html", {}).get("median_s")
-            step("f_pagefind", "(f) Pagefind index", measure_f, site, args.runs, has_no_search, a_median)
+            step("f_search", "(f) search index", measure_f, site, args.runs, has_no_search, a_median)
         if "h" in only:
             step("h_weight", "(h) page weight and build size", measure_h, site)
         results["g_memory"] = memory_figures(results)

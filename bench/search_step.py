@@ -1,16 +1,17 @@
-"""Helper of bench/run.py for measure (f): liandong's Pagefind step alone, on a whole archive.
+"""Helper of bench/run.py for measure (f): liandong's search-index step alone, on a whole archive.
 
-    python bench/pagefind_step.py SITE OUT.json            # cold: every year indexed
-    python bench/pagefind_step.py SITE OUT.json --edit     # one edited issue, the rest cached
-    python bench/pagefind_step.py SITE OUT.json --edit 2013/05
+    python bench/search_step.py SITE OUT.json            # cold: every year indexed
+    python bench/search_step.py SITE OUT.json --edit     # one edited issue, the rest cached
+    python bench/search_step.py SITE OUT.json --edit 2013/05
 
 Loads the site and its archive (not timed). Cold: drops the cached indexes (.liandong-cache/search/)
 and times ``liandong.search.search_outputs(archive, config)``: collecting one record per article,
-running the Pagefind binary and keeping its files. ``--edit``: indexes everything first (not
+making each year's character index and keeping its files. ``--edit``: indexes everything first (not
 timed), then changes one sentence of one issue (default: the newest), reads the archive again (not
 timed: a build reads it anyway) and times ``search_outputs`` again; the issue file is restored
-afterwards. Besides wall time it reports the CPU time of this process and of every child (the
-Pagefind binary) from getrusage, the children's peak RSS, and which index files changed.
+afterwards. Besides wall time it reports the CPU time of this process and of every child (none since the
+index is made in Python; Pagefind's binary was one until 2026-11) from getrusage, the peak RSS,
+and which index files changed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pathlib import Path
 
 
 def cpu_seconds() -> float:
-    """User + system CPU of this process and of its finished children (the Pagefind runs)."""
+    """User + system CPU of this process and of its finished children (if any)."""
     own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
 
@@ -50,7 +51,7 @@ def edited(site: Path, which: str | None, archive) -> Path:
 
 
 def measure(site: Path, out: Path) -> None:
-    """The timed part, in a process of its own so that getrusage sees only its Pagefind runs."""
+    """The timed part, in a process of its own so that getrusage sees only this step."""
     from liandong.config import load_config
     from liandong.reader import load_archive
 
