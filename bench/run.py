@@ -802,7 +802,7 @@ def memory_figures(results: dict) -> dict:
         put(f"PDF worker, 100 issues -j {CORES}", peak_by_kind(e.get(f"j{CORES}", {})).get("PDF worker"))
         put("WeasyPrint alone, one process", e.get("weasyprint_alone", {}).get("rss_main_mb"))
     if f := ok("f_search"):
-        put("search step, whole archive", f.get("rss_main_mb"))
+        put("search step, whole archive (its own process)", f.get("rss_children_mb"))
     if b := ok("b_hugo"):
         put("Hugo (for comparison)", b.get("rss_main_mb"))
     return figures
