@@ -58,8 +58,9 @@ SHARDS = 8  # gram files per year; static/search.js has the same number (from th
 INDEX_FORMAT = "1"  # of the files below: part of the cached index's key, and in the manifest
 COMPLETE = ".complete"  # written last into a cached index (its files and their digests): never half-used
 
-# What static/search.js's squeeze() removes before matching: JavaScript's \s, plus U+200B.
-SPACE = re.compile(r"[\s\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
+# What static/search.js's squeeze() removes before matching: JavaScript's \s, plus U+200B. Spelled
+# out, because Python's \s also matches U+001C–U+001F and U+0085, which JavaScript's does not.
+SPACE = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]+")
 TAG = re.compile(r"<[^>]*>")
 
 

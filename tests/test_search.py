@@ -350,3 +350,25 @@ def test_the_recall_queries_find_every_article_holding_them(browser, server):
         assert [hit["tier"] for hit in found[q]] == sorted(hit["tier"] for hit in found[q]), q
     assert sum(len(expected_urls(q)) for q in recall.QUERIES) == 100
     page.context.close()
+
+
+def test_the_index_and_the_page_ignore_the_same_characters_as_whitespace(browser, server):
+    """liandong.search.squeezed and static/search.js's squeeze must drop exactly the same code
+    points, or a phrase around one of them is indexed one way and checked another."""
+    from liandong.search import SPACE
+
+    script = (REPO / "templates/static/search.js").read_text(encoding="utf-8")
+    pattern = re.search(r"function squeeze\(text\) \{\s*return text\.replace\(/(.+?)/g, \"\"\)", script).group(1)
+    page, _ = search(browser, server)
+    dropped_by_page = page.evaluate("""(pattern) => {
+        const squeeze = new RegExp("^(?:" + pattern + ")$");
+        const out = [];
+        for (let c = 0; c < 0x30000; c++) {
+            if (c >= 0xd800 && c <= 0xdfff) continue;
+            if (squeeze.test(String.fromCodePoint(c))) out.push(c);
+        }
+        return out;
+    }""", pattern)
+    dropped_by_index = [c for c in range(0x30000) if not 0xD800 <= c <= 0xDFFF and SPACE.fullmatch(chr(c))]
+    assert dropped_by_page == dropped_by_index
+    page.context.close()
