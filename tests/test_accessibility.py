@@ -15,7 +15,7 @@ PAGES = {
     "year": "2025/index.html",
     "counties": "counties/index.html",
     "county": "counties/zhuzhoushi-yanlingxian/index.html",
-    "search": "search/index.html?q=代表联络站",
+    "search": "search/index.html?q=乡镇人大",  # whole and partial hits on the sample
 }
 
 

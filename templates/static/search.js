@@ -76,7 +76,11 @@
   function render(data, level, query) {
     var item = element("li", "search-result");
     var title = element(level, "search-result-title");
-    var link = element("a", "", data.meta.title);
+    var link = element("a", "");
+    var forms = query ? [query, simplified(query), longWords(query), longWords(simplified(query))] : [];
+    var titleMarked = null;
+    forms.some(function (form) { return (titleMarked = marked(data.meta.title, form)); });
+    link.appendChild(titleMarked || document.createTextNode(data.meta.title));
     link.href = root + data.meta.link;
     title.appendChild(link);
     item.appendChild(title);
@@ -91,12 +95,7 @@
     var content = data.content || "";
     var body = content.indexOf(data.meta.title) === 0 ? content.slice(data.meta.title.length) : content;
     var around = null;
-    if (query) {
-      [query, simplified(query), words(query), words(simplified(query))].some(function (form) {
-        around = phraseExcerpt(body, form);
-        return around;
-      });
-    }
+    forms.some(function (form) { return (around = phraseExcerpt(body, form)); });
     if (around) {
       excerpt.appendChild(around);
     } else {
@@ -107,31 +106,43 @@
     return item;
   }
 
-  // The text around the first place the query's terms occur, every occurrence marked; null when
-  // none occurs as written.
-  function phraseExcerpt(content, q) {
-    var terms = q.split(/\s+/).filter(Boolean).map(function (term) {
-      return term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-    });
-    if (!terms.length) return null;
-    var pattern = new RegExp(terms.join("|"), "gi");
-    var first = pattern.exec(content);
-    if (!first) return null;
-    var start = Math.max(0, first.index - 24);
-    var end = Math.min(content.length, first.index + first[0].length + 64);
-    var text = content.slice(start, end);
-    var out = document.createDocumentFragment();
-    out.appendChild(document.createTextNode(start > 0 ? "……" : ""));
-    var last = 0;
+  // The text with every occurrence of the query's terms marked; null when none occurs.
+  function marked(text, q) {
+    var pattern = termPattern(q);
+    if (!pattern || !pattern.test(text)) return null;
     pattern.lastIndex = 0;
+    var out = document.createDocumentFragment(), last = 0;
     for (var match = pattern.exec(text); match; match = pattern.exec(text)) {
       out.appendChild(document.createTextNode(text.slice(last, match.index)));
       out.appendChild(element("mark", "", match[0]));
       last = match.index + match[0].length;
     }
-    out.appendChild(document.createTextNode(text.slice(last) + (end < content.length ? "……" : "")));
+    out.appendChild(document.createTextNode(text.slice(last)));
     return out;
   }
+
+  function termPattern(q) {
+    var terms = q.split(/\s+/).filter(Boolean).map(function (term) {
+      return term.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+    });
+    return terms.length ? new RegExp(terms.join("|"), "gi") : null;
+  }
+
+  // The text around the first place the query's terms occur, every occurrence marked; null when
+  // none occurs as written.
+  function phraseExcerpt(content, q) {
+    var pattern = termPattern(q);
+    var first = pattern && pattern.exec(content);
+    if (!first) return null;
+    var start = Math.max(0, first.index - 24);
+    var end = Math.min(content.length, first.index + first[0].length + 64);
+    var out = document.createDocumentFragment();
+    out.appendChild(document.createTextNode(start > 0 ? "……" : ""));
+    out.appendChild(marked(content.slice(start, end), q));
+    out.appendChild(document.createTextNode(end < content.length ? "……" : ""));
+    return out;
+  }
+
 
   // Traditional characters are looked up in simplified form too (OpenCC's table, static/t2s.js).
   var T2S = (function () {
@@ -156,6 +167,11 @@
       return Array.from(segmenter.segment(term)).filter(function (s) { return s.isWordLike; })
         .map(function (s) { return s.segment; }).join(" ");
     }).join(" ");
+  }
+
+  // The query's words of two or more characters (a single character marked alone says nothing).
+  function longWords(text) {
+    return words(text).split(" ").filter(function (word) { return Array.from(word).length > 1; }).join(" ");
   }
 
   // What is matched: no whitespace, letters lowered (liandong/search.py: squeezed).
@@ -318,7 +334,7 @@
     var variants = forms.map(function (form) {
       var terms = termsOf(form);
       // Single characters are too common to make an article "hold part of" a query.
-      var parts = termsOf(words(form)).filter(function (word) { return Array.from(word).length > 1; });
+      var parts = termsOf(longWords(form));
       var split = parts.length > 1 && parts.join(" ") !== terms.join(" ");
       return { terms: terms, words: split ? parts : [],
                exact: terms.every(function (term) { return Array.from(term).length <= 2; }) };
