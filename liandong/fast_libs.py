@@ -7,9 +7,10 @@ WeasyPrint's ``text/ffi.py`` loads each C library by trying a list of names
 through ``cffi``'s ``ffi.dlopen``, and cffi asks ``ctypes.util.find_library``
 about every name it cannot open directly.  On Linux the stock function runs
 ``/sbin/ldconfig -p`` once per call and, for every name the ldconfig cache does
-not list, ``gcc`` (with ``collect2`` and ``ld``) and then ``ld`` again: about
-200 process starts, 0.3–0.5 s of CPU, in every PDF worker — the forkserver
-starts each worker from a clean interpreter, so each one imports WeasyPrint.
+not list, ``gcc`` (with ``collect2`` and ``ld``) and then ``ld`` again: 224
+execve (about 90 programs) and about 0.2 s of CPU in every PDF worker — the
+forkserver starts each worker from a clean interpreter, so each one imports
+WeasyPrint (figures in the README's Benchmark section).
 
 What changes, and what does not
 -------------------------------
@@ -23,7 +24,7 @@ plain sonames (``libpango-1.0.so.0``) that ``dlopen`` resolves itself through
 the same cache and ``LD_LIBRARY_PATH``.  The same files are loaded
 (tests/test_fast_libs.py compares every name WeasyPrint asks for, and the
 mapped libraries, with the stock function's).  Where there is no glibc
-``ldconfig`` to read (macOS, Windows, musl), nothing is replaced.
+``ldconfig`` to read (not Linux, or no ``/sbin/ldconfig``), nothing is replaced.
 
 The replacement is scoped: the stock ``find_library`` is back when the block
 ends, so no other code in the process sees a different function.
