@@ -42,17 +42,19 @@ stretched (only gaps inside one text box are), RTL runs are skipped,
 ``text-overflow: ellipsis`` on a justified line redraws text without the
 extra spacing.
 """
-import ctypes.util
 import functools
 import re
 import unicodedata
 
 import cffi
 
-import weasyprint
-from weasyprint.layout import inline as _inline
-from weasyprint.text import line_break as _line_break
-from weasyprint.text.ffi import TO_UNITS, ffi, pango
+from liandong.fast_libs import fast_find_library, find_library
+
+with fast_find_library():  # WeasyPrint looks up Pango & co. by name: see liandong.fast_libs
+    import weasyprint
+    from weasyprint.layout import inline as _inline
+    from weasyprint.text import line_break as _line_break
+    from weasyprint.text.ffi import TO_UNITS, ffi, pango
 
 WRITTEN_FOR = '70'
 if weasyprint.__version__.split('.')[0] != WRITTEN_FOR:
@@ -508,7 +510,7 @@ def set_text(self, text, justify=False):
 _own_ffi = cffi.FFI()
 _own_ffi.cdef('typedef struct _PangoAttribute PangoAttribute;'
               'PangoAttribute * pango_attr_family_new (const char *family);')
-_own_pango = _own_ffi.dlopen(ctypes.util.find_library('pango-1.0') or 'libpango-1.0.so.0')
+_own_pango = _own_ffi.dlopen(find_library('pango-1.0') or 'libpango-1.0.so.0')
 
 
 def _family_attribute(family):

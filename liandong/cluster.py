@@ -366,8 +366,12 @@ def machine_facts(families: list[str]) -> dict:
     them ((style, version) of every face; absent families are left out)."""
     import fontTools
     import pydyf
-    import weasyprint
-    from weasyprint.text.ffi import pango
+
+    from liandong.fast_libs import fast_find_library
+
+    with fast_find_library():  # a Dask worker's first import of WeasyPrint: see liandong.fast_libs
+        import weasyprint
+        from weasyprint.text.ffi import pango
 
     versions = {"liandong": __version__, "WeasyPrint": weasyprint.__version__,
                 "Pango": pango_version(pango.pango_version()),

@@ -61,10 +61,13 @@ class PdfRenderer:
     """A WeasyPrint session with Chinese justification installed."""
 
     def __init__(self) -> None:
-        import weasyprint
-        from weasyprint.text.fonts import FontConfiguration
+        from liandong.fast_libs import fast_find_library
 
-        from liandong import cjk_justify
+        with fast_find_library():  # the first import of WeasyPrint, without ~200 gcc/ld runs
+            import weasyprint
+            from weasyprint.text.fonts import FontConfiguration
+
+            from liandong import cjk_justify
 
         cjk_justify.install()
         self._cjk_justify = cjk_justify
