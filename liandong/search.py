@@ -70,7 +70,6 @@ class Record:
     content: str
     meta: dict[str, str] = field(default_factory=dict)
     filters: dict[str, list[str]] = field(default_factory=dict)
-    sort: dict[str, str] = field(default_factory=dict)
 
 
 def search_records(archive: Archive) -> list[Record]:
@@ -89,7 +88,6 @@ def issue_records(issues: list[Issue]) -> list[Record]:
                 meta={"title": article.title, "issue": issue.label, "date": issue.date.isoformat(),
                       "date_text": issue.date_text, "county": article.county},
                 filters={"year": [str(issue.year)], "county": [article.county]},
-                sort={"date": f"{issue.date.isoformat()}-{article.number:02d}"},
             ))
     return records
 
@@ -175,8 +173,8 @@ def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str]
     keys: dict[str, str] = {}
     files: dict[str, bytes | Path] = {}
     for year, issues in years:
-        index = year_index(cache_root, year, issues)
-        for name, digest in cached_index(index).items():
+        index, digests = year_index(cache_root, year, issues)
+        for name, digest in digests.items():
             keys[f"{SEARCH_DIR}/{year}/{name}"] = digest
             files[f"{SEARCH_DIR}/{year}/{name}"] = index / name
     manifest = json.dumps({"format": INDEX_FORMAT, "shards": SHARDS, "indexes": [str(year) for year, _ in years]}).encode("utf-8")
@@ -186,17 +184,19 @@ def search_outputs(archive: Archive, config: SiteConfig) -> tuple[dict[str, str]
     return keys, files
 
 
-def year_index(cache_root: Path, year: int, issues: list[Issue]) -> Path:
-    """The cached folder of one year's index, made now if there is none to trust.
+def year_index(cache_root: Path, year: int, issues: list[Issue]) -> tuple[Path, dict[str, str]]:
+    """The cached folder of one year's index and its files' digests, made now if there is none to
+    trust. Each file is read and checked once per build, here.
 
     Records come from the issues alone, and an issue's digest covers its source and the settings
     it was read with: so these digests, in archive order, identify the year's index."""
     key = content_digest("search-year", INDEX_FORMAT, str(SHARDS), str(year), *(issue.digest for issue in issues))
     index = cache_root / str(year) / key
-    if cached_index(index) is None:
+    digests = cached_index(index)
+    if digests is None:
         shutil.rmtree(index, ignore_errors=True)
-        make_index(issue_records(issues), index)
-    return index
+        digests = make_index(issue_records(issues), index)
+    return index, digests
 
 
 def drop_other_years(cache_root: Path, years: set[str]) -> None:
@@ -248,21 +248,21 @@ def _plain_relative(name: str) -> bool:
     return not name.startswith("/") and "\\" not in name and all(part not in ("", ".", "..") for part in parts)
 
 
-def make_index(records: list[Record], index: Path) -> None:
+def make_index(records: list[Record], index: Path) -> dict[str, str]:
     """Write one year's index into a scratch folder and move it into place whole; drop indexes of
-    the year's older content."""
+    the year's older content. Returns its files' digests."""
     try:
         index.parent.mkdir(parents=True, exist_ok=True)
         scratch = Path(tempfile.mkdtemp(prefix=".part-", dir=index.parent))
     except OSError as exc:
-        raise LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
-                                    f"请检查 {CACHE_DIR} 目录的权限和磁盘空间")) from exc
+        raise cache_unwritable(exc) from exc
     try:
         files = index_files(records)
         for name, data in files.items():
             (scratch / name).write_bytes(data)
         # Each file's digest is its key as an output: an edit rewrites only the files it changes.
-        signed = {"index": index_name(index), "files": {name: content_digest(data) for name, data in sorted(files.items())}}
+        digests = {name: content_digest(data) for name, data in sorted(files.items())}
+        signed = {"index": index_name(index), "files": digests}
         (scratch / COMPLETE).write_bytes(sign(json.dumps(signed, indent=0, sort_keys=True).encode("utf-8")))
         try:
             os.replace(scratch, index)
@@ -270,10 +270,16 @@ def make_index(records: list[Record], index: Path) -> None:
             if not (index / COMPLETE).is_file():  # not made meanwhile by a concurrent build
                 raise
     except OSError as exc:
-        raise LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
-                                    f"请检查 {CACHE_DIR} 目录的权限和磁盘空间")) from exc
+        raise cache_unwritable(exc) from exc
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     for other in index.parent.iterdir():
         if other != index and not other.name.startswith(".part-"):
             shutil.rmtree(other, ignore_errors=True)
+    return digests
+
+
+def cache_unwritable(exc: OSError) -> LiandongError:
+    """The cache of search indexes cannot be written (permissions, a full disk)."""
+    return LiandongError(Problem(Location(Path(CACHE_DIR) / "search"), f"无法写入全文搜索索引的缓存（{exc.strerror}）；"
+                                 f"请检查 {CACHE_DIR} 目录的权限和磁盘空间"))

@@ -198,15 +198,12 @@
 
   // --- the index: search-index/<year>/records.json and <shard>.txt ---------------------------------
 
-  var loaded = new Map();  // URL → promise of its text, fetched once
+  // Each file is fetched once: the maps below keep what was made of it (records, grams, a page).
   function fetchText(url) {
-    if (!loaded.has(url)) {
-      loaded.set(url, fetch(url).then(function (response) {
-        if (!response.ok) throw new Error(url + ": " + response.status);
-        return response.text();
-      }));
-    }
-    return loaded.get(url);
+    return fetch(url).then(function (response) {
+      if (!response.ok) throw new Error(url + ": " + response.status);
+      return response.text();
+    });
   }
 
   var yearRecords = new Map();  // year → promise of its articles, in posting order
@@ -365,8 +362,8 @@
       // Likely hits first: those the index says hold the whole query.
       candidates.sort(function (a, b) { return (b.whole.length > 0) - (a.whole.length > 0) || a.order - b.order; });
       var reads = 0;
+      var terms = variants.map(function (variant) { return variant.terms; });
       return Promise.all(candidates.map(function (entry) {
-        var terms = variants.map(function (variant) { return variant.terms; });
         if (terms.some(function (t) { return holds(entry.record.title, t); })) {
           entry.tier = 0;  // the title is in the index's list of articles: no need to read the text
           return entry;
