@@ -79,11 +79,16 @@ def _alive(pid: int) -> bool:
 
 def stop_pool(executor: Executor) -> None:
     """Stop a process pool now: pending jobs are cancelled and running workers killed, not waited
-    for (a yearly volume takes a minute). The workers' processes are gone when this returns."""
+    for (a yearly volume takes a minute). The workers' processes are gone when this returns, and so
+    is the pool's manager thread: left running, it closes its wake-up pipe while the interpreter's
+    exit hook writes to it, and the exit prints a traceback (``Bad file descriptor``, Python 3.11)."""
     processes = list((getattr(executor, "_processes", None) or {}).values())
+    manager = getattr(executor, "_executor_manager_thread", None)  # shutdown() forgets it
     executor.shutdown(wait=False, cancel_futures=True)
     for process in processes:
         if process.is_alive():
             process.kill()
     for process in processes:
         process.join(timeout=10)
+    if manager is not None:
+        manager.join(timeout=10)
