@@ -25,6 +25,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 BENCH = Path(__file__).resolve().parent
@@ -58,7 +59,8 @@ def seed(site: Path) -> None:
 
     blank = placeholder_pdf()
     pdf.render_job = lambda *args, **kwargs: blank
-    build(site, site / ".liandong-cache" / "serve", drafts=True, workers=1)
+    with ThreadPoolExecutor(1) as in_this_process:  # a worker process would import the real render_job
+        build(site, site / ".liandong-cache" / "serve", drafts=True, executor=in_this_process)
 
 
 def main() -> None:

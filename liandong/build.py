@@ -90,7 +90,8 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     progress = progress or _Silent()
     cache_file = cache_path(site_dir, out_dir)
     options = Options(pdf, pdf_variant, search, workers, executor, scheduler, drafts, html_first, on_live, memo)
-    with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait):
+    kept = memo.get(trees_key(out_dir)) if memo is not None else None  # serve's spare tree (liandong.writer.Trees)
+    with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait, keep=kept.keep() if kept else None):
         inputs = input_stamp(site_dir, options.stamp_options())
         last = Stamp.load(cache_file)
         if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
@@ -98,6 +99,11 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
         from liandong.pipeline import rebuild
 
         return rebuild(site_dir, out_dir, cache_file, inputs, options, progress)
+
+
+def trees_key(out_dir: Path) -> tuple[str, Path]:
+    """Where serve's memo keeps the staging trees of ``out_dir`` between rebuilds."""
+    return ("trees", out_dir.resolve())
 
 
 def check_out_dir(site_dir: Path, out_dir: Path) -> None:

@@ -33,7 +33,7 @@ from liandong.config import SiteConfig
 from liandong.interrupt import stop_pool
 from liandong.routes import Page
 from liandong.search import SEARCH_DIR
-from liandong.writer import remove_file, staging, write_file
+from liandong.writer import Trees, remove_file, write_file
 
 HTML, PRINTS, PAGES, LATE = "html", "prints", "pages", "late"
 SEARCH_PREFIX = f"{SEARCH_DIR}/"
@@ -72,10 +72,11 @@ class Publisher:
     def __init__(self, config: SiteConfig, out_dir: Path, render_page: Callable[[Page], str],
                  print_html: Callable[[Page], str], css: str, *, workers: PdfWorkers, progress,
                  before_swap: Callable[[list[str]], None], after_swap: Callable[[Batch], None],
-                 on_live: Callable[[str, tuple[str, ...]], None] | None = None) -> None:
+                 on_live: Callable[[str, tuple[str, ...]], None] | None = None, trees: Trees | None = None) -> None:
         self.config, self.out_dir, self.render_page, self.print_html, self.css = config, out_dir, render_page, print_html, css
         self.workers, self.progress, self.before_swap, self.after_swap = workers, progress, before_swap, after_swap
         self.on_live = on_live
+        self.trees = trees or Trees(out_dir)  # each phase stages from the tree the one before swapped out
         self.live: list[str] = []  # names of the phases this build has exchanged in
         self.finished = False  # every phase is live (only the cache may still lag)
 
@@ -90,7 +91,8 @@ class Publisher:
         issue_prints = [page for page in batch.prints if not is_volume(page)]
         try:
             with pdf_jobs(issue_prints, self.config, self.workers, self.css, self.print_html) as pending, \
-                    staging(self.out_dir, reuse=True, on_swapped=lambda: self.live.append(batch.name)) as stage:
+                    self.trees.stage(reuse=True, on_swapped=lambda: self.live.append(batch.name),
+                                     changes=batch.dests) as stage:
                 self.progress.start(batch.size())
                 self.write_pages(batch.pages, stage)
                 for dest, data in batch.files.items():
@@ -112,6 +114,11 @@ class Publisher:
         if self.on_live is not None:
             self.on_live(batch.name, following)
 
+    def close(self, keep: bool = False) -> None:
+        """The build is over (done, failed or stopped): delete the tree the last phase swapped out,
+        unless ``keep`` (serve's next rebuild starts from it, see liandong.writer.Trees)."""
+        if not keep:
+            self.trees.close()
 
     def write_pages(self, pages: list[Page], stage: Path) -> None:
         """Render and write the batch's pages: on all cores for a cold build of a large archive

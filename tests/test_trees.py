@@ -1,0 +1,134 @@
+"""Staging trees recycled from phase to phase and, in serve, from build to build (liandong.writer.Trees).
+
+Each phase used to link a whole copy of build/ and delete the tree it swapped out. Now the tree
+swapped out is brought up to date and staged again, so the risk is a stale file: these tests check
+that after every phase build/ holds exactly what the phases wrote over what was there, that files
+not written are the same inodes (hard links, nothing copied or modified), that a spare never
+outlives its build unless kept, and that a tree swapped in by someone else is never overwritten
+with a kept spare's stale contents.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from liandong.writer import MARKER, Trees, output_lock, remove_file, write_file
+
+
+def contents(tree: Path) -> dict[str, bytes]:
+    return {path.relative_to(tree).as_posix(): path.read_bytes()
+            for path in sorted(tree.rglob("*")) if path.is_file() and path.name != MARKER}
+
+
+def leftovers(out_dir: Path) -> list[str]:
+    return sorted(p.name for p in out_dir.parent.iterdir() if p.name.startswith(f".{out_dir.name}-"))
+
+
+def phase(trees: Trees, out_dir: Path, writes: dict[str, bytes], removes: list[str]) -> None:
+    dests = list(writes) + removes
+    with trees.stage(reuse=True, changes=lambda: dests) as stage:
+        for dest, data in writes.items():
+            write_file(stage, dest, data)
+        for dest in removes:
+            remove_file(stage, dest)
+
+
+NAMES = st.sampled_from(["index.html", "2025/12/index.html", "2025/12/a.pdf", "2025/13/index.html",
+                         "2024/1/index.html", "search-index/2025/0.txt", "counties/x/index.html"])
+BATCH = st.tuples(st.dictionaries(NAMES, st.binary(min_size=1, max_size=8), max_size=4), st.lists(NAMES, max_size=3))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(builds=st.lists(st.lists(BATCH, min_size=1, max_size=3), min_size=1, max_size=4), keep=st.booleans())
+def test_every_phase_publishes_exactly_its_changes_over_the_live_tree(tmp_path_factory, builds, keep):
+    out_dir = tmp_path_factory.mktemp("site") / "build"
+    expected: dict[str, bytes] = {}
+    kept = Trees(out_dir) if keep else None
+    for batches in builds:
+        trees = kept or Trees(out_dir)
+        with output_lock(out_dir.parent / "lock", out_dir, keep=trees.keep()):
+            for writes, removes in batches:
+                removes = sorted({dest for dest in removes if dest in expected and dest not in writes})  # as stale outputs are
+                before = {dest: (out_dir / dest).stat().st_ino for dest in expected} if out_dir.is_dir() else {}
+                phase(trees, out_dir, writes, removes)
+                expected.update(writes)
+                for dest in removes:
+                    expected.pop(dest, None)
+                assert contents(out_dir) == expected
+                for dest, inode in before.items():  # what the phase did not write is the same file
+                    if dest in expected and dest not in writes:
+                        assert (out_dir / dest).stat().st_ino == inode
+            if not keep:
+                trees.close()
+                assert leftovers(out_dir) == []
+    if keep:
+        assert len(leftovers(out_dir)) <= 1  # the one spare serve keeps
+        kept.close()
+        assert leftovers(out_dir) == []
+
+
+def test_a_spare_is_not_used_once_another_build_has_swapped_its_own_tree_in(tmp_path):
+    out_dir = tmp_path / "build"
+    serve = Trees(out_dir)
+    phase(serve, out_dir, {"a.html": b"1", "b.html": b"1"}, [])
+    phase(serve, out_dir, {"a.html": b"2"}, [])
+    assert serve.spare is not None and serve.spare.is_dir()
+    other = Trees(out_dir)  # another process's build, which then deletes its own spare
+    phase(other, out_dir, {"b.html": b"other", "c.html": b"other"}, [])
+    other.close()
+    phase(serve, out_dir, {"a.html": b"3"}, [])  # serve's kept spare predates the other build
+    assert contents(out_dir) == {"a.html": b"3", "b.html": b"other", "c.html": b"other"}
+    serve.close()
+    assert leftovers(out_dir) == []
+
+
+def test_a_spare_removed_as_a_leftover_by_another_build_is_not_missed(tmp_path):
+    out_dir = tmp_path / "build"
+    serve = Trees(out_dir)
+    phase(serve, out_dir, {"a.html": b"1"}, [])
+    phase(serve, out_dir, {"a.html": b"2", "b.html": b"2"}, [])
+    with output_lock(tmp_path / "lock", out_dir):  # a build that does not know the spare removes it
+        pass
+    assert leftovers(out_dir) == []
+    phase(serve, out_dir, {"c.html": b"3"}, [])
+    assert contents(out_dir) == {"a.html": b"2", "b.html": b"2", "c.html": b"3"}
+    serve.close()
+
+
+def test_a_failed_phase_leaves_the_live_tree_and_no_folder_behind(tmp_path):
+    out_dir = tmp_path / "build"
+    trees = Trees(out_dir)
+    phase(trees, out_dir, {"a.html": b"1"}, [])
+    phase(trees, out_dir, {"a.html": b"2"}, [])
+    with pytest.raises(ZeroDivisionError):
+        with trees.stage(reuse=True, changes=lambda: ["a.html"]) as stage:
+            write_file(stage, "a.html", b"half")
+            1 / 0
+    assert contents(out_dir) == {"a.html": b"2"}
+    assert leftovers(out_dir) == [] and trees.spare is None
+    phase(trees, out_dir, {"b.html": b"3"}, [])  # the next phase links a whole tree again
+    assert contents(out_dir) == {"a.html": b"2", "b.html": b"3"}
+    trees.close()
+
+
+def test_serve_keeps_one_spare_between_rebuilds_and_the_cli_build_none(site):
+    """End to end: serve's rebuilds (memo kept) leave one spare beside the preview folder and give
+    the same tree as a plain build; a plain build leaves nothing beside build/."""
+    from liandong.build import build
+
+    issue = sorted((site / "content").glob("*/*.md"))[-1]
+    original = issue.read_text(encoding="utf-8")
+    preview, memo = site / ".liandong-cache" / "serve", {}
+    build(site, preview, pdf=False, memo=memo)
+    build(site, site / "build", pdf=False)
+    for round_ in range(2):
+        issue.write_text(original + f"\n\n第{round_}次修改的段落。\n", encoding="utf-8")
+        build(site, preview, pdf=False, memo=memo, html_first=True)
+        build(site, site / "build", pdf=False)
+        assert contents(preview) == contents(site / "build")
+        assert len([p for p in preview.parent.iterdir() if p.name.startswith(".serve-staging-")]) == 1
+        assert not [p for p in site.iterdir() if p.name.startswith(".build-")]
