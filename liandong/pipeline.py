@@ -16,6 +16,7 @@ from typing import Iterator
 
 from liandong.build import BuildReport, Options, Progress, trees_key
 from liandong.cache import BuildCache, Stamp, input_stamp, mark_pending
+from liandong import early_print
 from liandong.cluster import pdf_executor
 from liandong.compact import compact_page
 from liandong.config import CONFIG_NAME, SiteConfig, _display_path, content_digest, load_config
@@ -81,14 +82,18 @@ def _rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, optio
     try:
         with pdf_executor(options.executor, options.scheduler, config) as executor, \
                 PdfWorkers(executor, options.workers) as workers:
+            early = {}
             if options.pdf:  # a source changed, most often an issue: its PDF worker starts WeasyPrint meanwhile
                 workers.warm_up()
+                early = early_print.start(config, cache_file, workers.executor(), template_fingerprints(config)[1],
+                                          options.drafts)  # and then the issue's PDF, before anything is planned
+                workers.used = workers.used or bool(early)
             cache = remembered(options.memo, cache_file) or (BuildCache.load(cache_file) if (out_dir / MARKER).exists()
                                                               else BuildCache())
             county_names = dict(cache.county_names)
             archive, problems = load_archive(config, cache.issues, county_names, drafts=options.drafts)
             raise_if_errors(problems)
-            run = Run(config, out_dir, cache_file, cache, archive, county_names, options)
+            run = Run(config, out_dir, cache_file, cache, archive, county_names, options, early)
             run.publish(workers, problems, progress)
         return run.finish(inputs if inputs == input_stamp(site_dir, options.stamp_options()) else None)
     except KeyboardInterrupt as interrupt:
@@ -103,8 +108,9 @@ class Run:
     """One build's state across its phases: what is live (by key) and what the cache last said."""
 
     def __init__(self, config: SiteConfig, out_dir: Path, cache_file: Path, cache: BuildCache, archive: Archive,
-                 county_names: dict, options: Options) -> None:
+                 county_names: dict, options: Options, early: dict | None = None) -> None:
         self.config, self.out_dir, self.cache_file, self.cache = config, out_dir, cache_file, cache
+        self.early = early if early is not None else {}  # issue PDFs started before planning (liandong.early_print)
         self.archive, self.county_names, self.options = archive, county_names, options
         self.issues = {issue.digest: issue for issue in archive.issues}
         self.live = dict(cache.outputs)  # what build/ holds, by the key each output was made from
@@ -132,7 +138,8 @@ class Run:
         self.publisher = Publisher(config, out_dir, lambda page: compact_page(page.dest, render_page(env, page, config)),
                                    lambda page: print_html(env, page, config, css), css, workers=workers,
                                    progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),
-                                   after_swap=self.went_live, on_live=options.on_live, trees=kept_trees(options.memo, out_dir))
+                                   after_swap=self.went_live, on_live=options.on_live, trees=kept_trees(options.memo, out_dir),
+                                   early=lambda page: early_print.claim(self.early, page.dest, self.keys[page.dest]))
         self.keys = dict(first.keys)
         try:
             batches = first_batches(first, self.cache, out_dir, options.html_first)
@@ -145,6 +152,7 @@ class Run:
             self.keys.update(late_keys)
             self.publisher.publish(late)
         finally:
+            early_print.drop(self.early)
             self.publisher.close(keep=options.memo is not None)
         self.live = {**first.keys, **late_keys}
         pdfs = len(first.prints) + (sum(dest.endswith(".pdf") for dest in late_keys) if css else 0)

@@ -72,11 +72,13 @@ class Publisher:
     def __init__(self, config: SiteConfig, out_dir: Path, render_page: Callable[[Page], str],
                  print_html: Callable[[Page], str], css: str, *, workers: PdfWorkers, progress,
                  before_swap: Callable[[list[str]], None], after_swap: Callable[[Batch], None],
-                 on_live: Callable[[str, tuple[str, ...]], None] | None = None, trees: Trees | None = None) -> None:
+                 on_live: Callable[[str, tuple[str, ...]], None] | None = None, trees: Trees | None = None,
+                 early: Callable[[Page], Future | None] = lambda page: None) -> None:
         self.config, self.out_dir, self.render_page, self.print_html, self.css = config, out_dir, render_page, print_html, css
         self.workers, self.progress, self.before_swap, self.after_swap = workers, progress, before_swap, after_swap
         self.on_live = on_live
         self.trees = trees or Trees(out_dir)  # each phase stages from the tree the one before swapped out
+        self.early = early  # an issue PDF already rendering for this build (liandong.early_print), if any
         self.live: list[str] = []  # names of the phases this build has exchanged in
         self.finished = False  # every phase is live (only the cache may still lag)
 
@@ -90,7 +92,7 @@ class Publisher:
         volumes = [page for page in batch.prints if is_volume(page)]
         issue_prints = [page for page in batch.prints if not is_volume(page)]
         try:
-            with pdf_jobs(issue_prints, self.config, self.workers, self.css, self.print_html) as pending, \
+            with pdf_jobs(issue_prints, self.config, self.workers, self.css, self.print_html, self.early) as pending, \
                     self.trees.stage(reuse=True, on_swapped=lambda: self.live.append(batch.name),
                                      changes=batch.dests) as stage:
                 self.progress.start(batch.size())
@@ -230,8 +232,9 @@ class pdf_jobs:
     written (a thousand add up to a GB). Serial workers render each when it is asked for."""
 
     def __init__(self, jobs: list[Page], config: SiteConfig, workers: PdfWorkers, css: str,
-                 print_html: Callable[[Page], str]) -> None:
+                 print_html: Callable[[Page], str], early: Callable[[Page], Future | None] = lambda page: None) -> None:
         self.jobs, self.config, self.workers, self.css, self.print_html = jobs, config, workers, css, print_html
+        self.early = early
         self.futures: dict[Future, Page] = {}
 
     def __enter__(self):
@@ -241,7 +244,7 @@ class pdf_jobs:
             executor = self.workers.executor()
             self.workers.used = True
             if isinstance(executor, ProcessPoolExecutor):  # local workers lay out the print HTML too
-                self.futures = {executor.submit(pdf.render_print_job, self.config, page, self.css): page
+                self.futures = {self.early(page) or executor.submit(pdf.render_print_job, self.config, page, self.css): page
                                 for page in self.jobs}
             else:
                 self.futures = {executor.submit(pdf.render_job, self.print_html(page), str(self.config.site_dir),

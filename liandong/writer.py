@@ -138,10 +138,15 @@ class Trees:
         ``changes`` names, once the folder is swapped in, every output the phase wrote or removed:
         the folder swapped out then differs from the live tree in those only, and becomes the spare."""
         check_replaceable(self.out_dir)
-        out_dir, swapped = self.out_dir, False
+        out_dir, swapped, stage = self.out_dir, False, None
         try:
-            stage = self.recycled() if reuse else None
-            if stage is None:
+            stage, self.spare = (self.spare if reuse else None), None
+            if stage is not None and not self.mirrors_live(stage):
+                remove_tree(stage)
+                stage = None
+            if stage is not None:
+                catch_up(stage, out_dir, self.behind)
+            else:
                 stage = self.new_stage()
                 if reuse and out_dir.is_dir():
                     link_tree(out_dir, stage)
@@ -155,15 +160,15 @@ class Trees:
                     on_swapped()
         except KeyboardInterrupt as interrupt:
             interrupt.output_replaced = swapped  # which of the two complete trees build/ now is
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage)
             raise
         except OSError as exc:
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage)
             where = Location(_display_path(Path(exc.filename) if exc.filename else out_dir))
             raise LiandongError(Problem(where, f"无法写入输出（{os_reason(exc)}），原有输出保持不变；"
                                                "请检查目录权限和磁盘空间")) from exc
         except BaseException:
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage)
             raise
         if stage.is_dir() and (stage / MARKER).is_file():  # it held a previous tree (not the first build)
             self.spare, self.behind, self.live_id = stage, list(changes()), folder_id(out_dir)
@@ -180,17 +185,11 @@ class Trees:
                                         f"无法在此目录中写入：{os_reason(exc)}")) from exc
         return stage
 
-    def recycled(self) -> Path | None:
-        """The spare, brought up to date with the live tree; None if there is none, or if the
-        live tree is no longer the one it was kept beside."""
-        spare, self.spare = self.spare, None
-        if spare is None:
-            return None
-        if folder_id(self.out_dir) != self.live_id or not (spare / MARKER).is_file():
-            shutil.rmtree(spare, ignore_errors=True)
-            return None
-        catch_up(spare, self.out_dir, self.behind)
-        return spare
+    def mirrors_live(self, spare: Path) -> bool:
+        """Whether the spare is still what the last exchange swapped out beside the live tree: the
+        live tree is the folder swapped in then (no other build has exchanged its own in since)
+        and the spare was not removed as a leftover meanwhile."""
+        return folder_id(self.out_dir) == self.live_id and (spare / MARKER).is_file()
 
     def keep(self) -> Path | None:
         """The build is over and this process will build into the same folder again: the spare
@@ -202,6 +201,11 @@ class Trees:
         if self.spare is not None:
             shutil.rmtree(self.spare, ignore_errors=True)
             self.spare = None
+
+
+def remove_tree(path: Path | None) -> None:
+    if path is not None:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def folder_id(path: Path) -> tuple[int, int] | None:

@@ -82,6 +82,7 @@ LINT_4MB = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow  # nine 4 MB inputs through a subprocess: ~14 s of the suite; CI runs it
 def test_lint_of_4mb_lines_takes_seconds(tmp_path):
     """The copy-editing lint and the article split alone, on single 4 MB lines of each kind
     (measured 17 s CPU for all nine, about 2 s each; before the fix one 200 KB line took 19 s)."""
@@ -99,6 +100,7 @@ def test_each_pattern_is_linear_on_pathological_input(tmp_path):
 FOUR_MB = 4 * 1024 * 1024 - 64 * 1024
 
 
+@pytest.mark.slow  # a 4 MB site checked end to end, three times: ~25 s of the suite; CI runs it
 @pytest.mark.parametrize("kind, unit, per_line", [
     ("title of spaces", " ", None), ("link openers", "](", 1000), ("stray spaces", "汉 ", 1000),
 ])

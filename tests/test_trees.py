@@ -42,7 +42,7 @@ NAMES = st.sampled_from(["index.html", "2025/12/index.html", "2025/12/a.pdf", "2
 BATCH = st.tuples(st.dictionaries(NAMES, st.binary(min_size=1, max_size=8), max_size=4), st.lists(NAMES, max_size=3))
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(builds=st.lists(st.lists(BATCH, min_size=1, max_size=3), min_size=1, max_size=4), keep=st.booleans())
 def test_every_phase_publishes_exactly_its_changes_over_the_live_tree(tmp_path_factory, builds, keep):
     out_dir = tmp_path_factory.mktemp("site") / "build"
@@ -115,6 +115,7 @@ def test_a_failed_phase_leaves_the_live_tree_and_no_folder_behind(tmp_path):
     trees.close()
 
 
+@pytest.mark.slow  # seven builds of the sample
 def test_serve_keeps_one_spare_between_rebuilds_and_the_cli_build_none(site):
     """End to end: serve's rebuilds (memo kept) leave one spare beside the preview folder and give
     the same tree as a plain build; a plain build leaves nothing beside build/."""
