@@ -208,9 +208,15 @@ def render_print_job(config, page, css: str) -> bytes:
     """Lay out a print page's HTML and render its PDF, both in this worker: the print HTML needs
     Jinja and jieba, which the main process then never loads when it only publishes pages (used
     with local process pools; a cluster gets the finished HTML, see liandong.cluster)."""
+    from liandong.cache import CACHE_DIR
     from liandong.pipeline import print_html
+    from liandong.print_text import memory_folder, segmentation_memory
 
-    html = print_html(_print_env(config), page, config, css)
+    if "issue" in page.context:  # an edited issue's titles are mostly cut already: jieba need not load
+        with segmentation_memory(memory_folder(config.site_dir / CACHE_DIR), page.context["source"]):
+            html = print_html(_print_env(config), page, config, css)
+    else:
+        html = print_html(_print_env(config), page, config, css)
     return render_job(html, str(config.site_dir), config.pdf.variant, page.context["source"])
 
 

@@ -83,11 +83,11 @@ def _rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, optio
         with pdf_executor(options.executor, options.scheduler, config) as executor, \
                 PdfWorkers(executor, options.workers) as workers:
             early = {}
-            if options.pdf:  # a source changed, most often an issue: its PDF worker starts WeasyPrint meanwhile
-                workers.warm_up()
+            if options.pdf:  # a source changed, most often an issue: its PDF starts before anything is planned
                 early = early_print.start(config, cache_file, workers.executor(), template_fingerprints(config)[1],
-                                          options.drafts)  # and then the issue's PDF, before anything is planned
-                workers.used = workers.used or bool(early)
+                                          options.drafts)
+                if not early:  # else a worker starts WeasyPrint meanwhile; a second one would only compete
+                    workers.warm_up()
             cache = remembered(options.memo, cache_file) or (BuildCache.load(cache_file) if (out_dir / MARKER).exists()
                                                               else BuildCache())
             county_names = dict(cache.county_names)

@@ -13,9 +13,14 @@ The functions work on HTML-escaped text and return markup.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import html as html_module
+import json
 import re
+from pathlib import Path
+from typing import Iterator
 
 from markupsafe import Markup, escape
 
@@ -56,13 +61,103 @@ def _segmenter():
     return jieba
 
 
+def words(text: str, hmm: bool) -> list[str]:
+    """jieba's words of ``text`` (``hmm``: guessing unknown words too), from the segmentation
+    memory of the issue being printed when it has them (see :func:`segmentation_memory`)."""
+    key = f"{int(hmm)}:{text}"
+    if _memory is not None and key in _memory.known:
+        lengths = _memory.known[key]
+    else:
+        lengths = [len(word) for word in _segmenter().cut(text, HMM=hmm)]
+    if _memory is not None:
+        _memory.used[key] = lengths
+    found, position = [], 0
+    for length in lengths:
+        found.append(text[position:position + length])
+        position += length
+    return found
+
+
 def word_boundaries(text: str) -> set[int]:
     """Offsets between two words of ``text`` (jieba's default mode, no HMM guessing)."""
     offsets, position = set(), 0
-    for word in _segmenter().cut(text, HMM=False):
+    for word in words(text, hmm=False):
         position += len(word)
         offsets.add(position)
     return offsets
+
+
+class _Memory:
+    def __init__(self, known: dict[str, list[int]]) -> None:
+        self.known, self.used = known, {}
+
+
+_memory: _Memory | None = None
+MEMORY_FORMAT = 1
+
+
+@contextlib.contextmanager
+def segmentation_memory(folder: Path, source: Path) -> Iterator[None]:
+    """Remember, per issue file, how jieba cut the titles and table cells printed from it.
+
+    Why: jieba's dictionary takes a second of CPU to load, and a PDF worker that renders only the
+    issue an editor just changed (liandong.early_print) would spend it before its first line. An
+    edit seldom changes the titles, so the worker reads their cuts back from ``folder`` and never
+    loads jieba. Each entry holds the text it was made for and is checked against it, so a cut is
+    never applied to another text; the folder is named after jieba's version (its dictionary), and
+    a file that is not signed by this machine (liandong.cache), unreadable or malformed is
+    ignored, so the cuts are always jieba's own."""
+    global _memory
+    file = folder / f"{hashlib.sha256(str(source).encode()).hexdigest()[:32]}.json"
+    _memory = _Memory(_read_memory(file))
+    try:
+        yield
+        if _memory.used != _memory.known:
+            _write_memory(file, _memory.used)
+    finally:
+        _memory = None
+
+
+def memory_folder(cache_dir: Path) -> Path:
+    try:
+        from importlib.metadata import version
+
+        jieba_version = version("jieba")
+    except Exception:  # noqa: BLE001 - no version, no memory worth trusting across versions
+        jieba_version = "unknown"
+    return cache_dir / f"segmentation-{MEMORY_FORMAT}-jieba-{jieba_version}"
+
+
+MEMORY_LIMIT = 4 * 1024 * 1024  # an issue's titles and cells are a few KB
+
+
+def _read_memory(file: Path) -> dict[str, list[int]]:
+    from liandong.cache import Damaged, read_signed_json
+
+    try:
+        if file.stat().st_size > MEMORY_LIMIT:
+            return {}
+        record = read_signed_json(file)  # signed like every file liandong trusts from its cache
+    except (OSError, Damaged):
+        return {}
+    if not isinstance(record, dict):
+        return {}
+    known = {}
+    for key, lengths in record.items():
+        if not (isinstance(key, str) and key[:2] in ("0:", "1:") and isinstance(lengths, list)
+                and all(type(n) is int and n > 0 for n in lengths) and sum(lengths) == len(key) - 2):
+            return {}
+        known[key] = lengths
+    return known
+
+
+def _write_memory(file: Path, used: dict[str, list[int]]) -> None:
+    from liandong.cache import write_signed
+
+    try:
+        write_signed(file, json.dumps(used, ensure_ascii=False, sort_keys=True).encode())
+    except OSError:
+        pass  # a memory is a convenience: the next render cuts again
 
 
 def break_candidates(text: str, words: bool) -> dict[int, float]:
@@ -184,7 +279,7 @@ def cell_units(text: str) -> list[str]:
     such as （人次） kept as one unit and punctuation kept with the word before it."""
     units: list[str] = []
     depth = 0
-    for word in _segmenter().cut(text, HMM=True):
+    for word in words(text, hmm=True):
         last = units[-1][-1:] if units else ""
         glued = bool(last) and not word.isspace() and not last.isspace() and (
             depth > 0 or word[0] in NO_LINE_START or last in NO_LINE_END
