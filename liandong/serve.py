@@ -306,6 +306,20 @@ def watch_and_rebuild(site_dir: Path, rebuild: Callable[[], None], stop: threadi
         rebuild()
 
 
+def warm_pool(process_pool, warm_up_job):
+    """serve's two PDF workers, which import WeasyPrint and jieba now, not when an edit is saved."""
+    executor = process_pool(2)
+    for _ in range(2):
+        executor.submit(warm_up_job)
+    return executor
+
+
+def is_broken(executor) -> bool:
+    """Whether a worker of the pool died: Python then refuses every job the pool is given, and the
+    preview would show the same error after every save until restarted."""
+    return bool(getattr(executor, "_broken", False))
+
+
 def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
           report: Callable[[str], None]) -> None:
     """Run the preview until Ctrl-C (KeyboardInterrupt) or SIGTERM (:class:`Terminated`), which are
@@ -318,16 +332,18 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     out_dir = site_dir / ".liandong-cache" / "serve"
     state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
-    executor = process_pool(2) if pdf else None
-    if executor is not None:  # the workers import WeasyPrint and jieba now, not when the first edit is saved
-        for _ in range(2):
-            executor.submit(warm_up_job)
+    pools = [warm_pool(process_pool, warm_up_job)] if pdf else [None]  # the one in use is the last
     memo: dict = {}  # the build cache, kept between rebuilds
 
     def rebuild() -> None:
         started = time.monotonic()
         pages_shown = []
         had_error = state.error is not None  # the pages going live clears it
+        if pools[-1] is not None and is_broken(pools[-1]):  # a worker died (killed, out of memory)
+            stop_pool(pools[-1])
+            report("PDF 生成进程意外退出，已重新启动")
+            pools.append(warm_pool(process_pool, warm_up_job))
+        executor = pools[-1]
 
         def on_live(phase: str, following: tuple[str, ...]) -> None:
             if phase == HTML:  # reload the pages now; the PDF preview waits for the PDFs
@@ -373,5 +389,5 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
         stop.set()
         if server is not None:
             server.server_close()
-        if executor is not None:
-            stop_pool(executor)
+        if pools[-1] is not None:
+            stop_pool(pools[-1])

@@ -193,3 +193,54 @@ def test_stops_cleanly_with_its_pdf_workers(tmp_path, sig, code):
         time.sleep(0.1)
     assert not [pid for pid in workers if alive(pid)]
     assert "Traceback" not in server.output() and "已停止预览" in server.output(), server.output()
+
+
+def pool_workers(serve_pid: int) -> list[int]:
+    """serve's PDF workers: the processes the forkserver started (not the forkserver itself)."""
+    found = []
+    for pid in descendants(serve_pid):
+        try:
+            parent = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+        except OSError:
+            continue
+        if parent != serve_pid:
+            found.append(pid)
+    return found
+
+
+@pytest.mark.slow  # the preview's first build renders every PDF
+def test_pdf_workers_that_die_are_replaced_and_the_next_save_is_previewed(tmp_path):
+    """A PDF worker killed (by the system's out-of-memory killer, say) broke the pool for good:
+    every later save showed the same error until the preview was restarted."""
+    from pypdf import PdfReader
+
+    site = copy_site(tmp_path / "site")
+    server = Serve(site)
+    try:
+        deadline = time.monotonic() + 60
+        while len(pool_workers(server.process.pid)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.1)
+        workers = pool_workers(server.process.pid)
+        assert len(workers) == 2, workers
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        time.sleep(1)  # the pool's manager thread notices the death
+        issue = site / "content/2025/13.md"
+        issue.write_text(issue.read_text(encoding="utf-8").replace("群众扫码即可", "群众用手机扫码即可"), encoding="utf-8")
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            status, page = server.get("/2025/13/")
+            pdf = server.out / "2025/13/liandong-2025-13.pdf"
+            text = "".join(p.extract_text() or "" for p in PdfReader(pdf).pages) if pdf.is_file() else ""
+            if "群众用手机扫码即可".encode() in page and "手机扫码" in re.sub(r"\s+", "", text):
+                break
+            time.sleep(0.5)
+        else:
+            raise AssertionError(server.output())
+        assert "PDF 生成进程意外退出，已重新启动" in server.output()
+        assert "意外错误" not in server.output()
+    finally:
+        assert server.stop() == 130
+    assert not [pid for pid in descendants(server.process.pid) if alive(pid)]
