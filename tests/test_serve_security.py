@@ -26,7 +26,7 @@ class Serve:
         self.process = subprocess.Popen([sys.executable, "-m", "liandong", "serve", "--port", "0", *options],
                                         cwd=site, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                         bufsize=1, start_new_session=True,
-                                        env={**os.environ, "PYTHONIOENCODING": "utf-8"})
+                                        env={**os.environ, "PYTHONIOENCODING": "utf-8", "PYTHONFAULTHANDLER": "1"})
         self.lines: list[str] = []
         threading.Thread(target=lambda: self.lines.extend(self.process.stdout), daemon=True).start()
         deadline = time.monotonic() + 120
@@ -64,8 +64,10 @@ class Serve:
         try:
             return self.process.wait(timeout=60)
         except subprocess.TimeoutExpired:
+            self.process.send_signal(signal.SIGABRT)  # faulthandler prints every thread's stack
+            time.sleep(2)
             self.process.kill()
-            raise
+            raise AssertionError("serve did not stop: " + self.output()[-6000:])
 
 
 @pytest.fixture(scope="module")

@@ -282,8 +282,8 @@ def test_ctrl_c_mid_build_leaves_previous_build(site):
 # --- liandong serve -----------------------------------------------------------------------------------
 
 class Preview:
-    def __init__(self, site: Path):
-        self.process = subprocess.Popen([sys.executable, "-m", "liandong", "serve", "--port", "0"], cwd=site,
+    def __init__(self, site: Path, *options: str):
+        self.process = subprocess.Popen([sys.executable, "-m", "liandong", "serve", "--port", "0", *options], cwd=site,
                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, bufsize=1)
         self.lines: list[str] = []
         threading.Thread(target=self._read, daemon=True).start()
