@@ -29,17 +29,6 @@ def install_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise_terminated)
 
 
-def honour_ctrl_c() -> None:
-    """Make Ctrl-C raise KeyboardInterrupt even in a process started with SIGINT ignored or blocked.
-
-    Python leaves SIGINT ignored when its parent ignored it (a background job of a shell script, a
-    test harness, some service managers), and a blocked signal stays blocked across exec. ``serve``
-    runs until it is told to stop and says 按 Ctrl+C 停止, so it takes the signal back, as it sets
-    its own SIGTERM handler; it was seen to ignore the Ctrl-C of a test harness that had both."""
-    signal.signal(signal.SIGINT, signal.default_int_handler)
-    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT, signal.SIGTERM})
-
-
 def ignore_in_worker(parent: int | None = None) -> None:
     """Pool initializer: a worker leaves Ctrl-C (sent to the whole terminal group) and SIGTERM to
     the main process, which ends the pool; and, given the main process's ``parent`` id, it exits

@@ -24,7 +24,7 @@ from typing import Callable
 from urllib.parse import quote, unquote, urlsplit
 
 from liandong.errors import LiandongError
-from liandong.interrupt import honour_ctrl_c, install_sigterm, stop_pool
+from liandong.interrupt import install_sigterm, stop_pool
 
 EVENTS = "/__liandong/events"
 PREVIEW = "/__liandong/pdf/"
@@ -329,7 +329,6 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     from liandong.publish import HTML, PRINTS
 
     install_sigterm()
-    honour_ctrl_c()
     out_dir = site_dir / ".liandong-cache" / "serve"
     state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
