@@ -91,7 +91,7 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
     cache_file = cache_path(site_dir, out_dir)
     options = Options(pdf, pdf_variant, search, workers, executor, scheduler, drafts, html_first, on_live, memo)
     kept = memo.get(trees_key(out_dir)) if memo is not None else None  # serve's spare tree (liandong.writer.Trees)
-    with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait, keep=kept.keep() if kept else None):
+    with output_lock(cache_file.with_suffix(".lock"), out_dir, on_wait, keep=kept.spare if kept else None):
         inputs = input_stamp(site_dir, options.stamp_options())
         last = Stamp.load(cache_file)
         if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():

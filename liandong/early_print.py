@@ -20,7 +20,7 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
-from liandong.config import SiteConfig, content_digest
+from liandong.config import SiteConfig
 from liandong.model import Archive, Issue
 
 MOST_FILES = 2  # beyond this many changed files, the build is not an edit: let it plan as usual
@@ -32,36 +32,17 @@ class EarlyPrint:
     future: Future
 
 
-def changed_issue_files(content_dir: Path, since_ns: int) -> list[Path] | None:
-    """Issue files modified after ``since_ns``, or None if more than :data:`MOST_FILES` were."""
-    from liandong.reader import _candidates, _unusable
-
-    changed = []
-    for path in _candidates(content_dir):
-        try:
-            if path.stat().st_mtime_ns <= since_ns:
-                continue
-        except OSError:
-            continue
-        if _unusable(path, content_dir) is None:
-            changed.append(path)
-        if len(changed) > MOST_FILES:
-            return None
-    return changed
-
-
 def parsed_cleanly(path: Path, config: SiteConfig, drafts: bool) -> Issue | None:
     """The issue in ``path`` as the build will read it, or None if it has any error (or is a
     draft that this build leaves out)."""
     from liandong.markdown import make_parser
-    from liandong.reader import read_issue
+    from liandong.reader import issue_digest, read_issue
     from liandong.sources import read_bytes
 
     data, problems = read_bytes(path, path)
     if data is None:
         return None
-    digest = content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
-    issue, problems = read_issue(path, data, digest, config, make_parser())
+    issue, problems = read_issue(path, data, issue_digest(config, path, data), config, make_parser())
     if issue is None or any(problem.is_error for problem in problems):
         return None
     return None if issue.draft and not drafts else issue
@@ -76,6 +57,7 @@ def start(config: SiteConfig, cache_file: Path, executor, fingerprint: str, draf
     from liandong.fonts import resolve_stacks
     from liandong.pipeline import print_key
     from liandong.printing import font_css, plan_prints
+    from liandong.reader import changed_issue_files
 
     if not isinstance(executor, ProcessPoolExecutor):
         return {}
@@ -83,7 +65,7 @@ def start(config: SiteConfig, cache_file: Path, executor, fingerprint: str, draf
         since = cache_file.stat().st_mtime_ns
     except OSError:
         return {}  # no earlier build: nothing is an edit
-    changed = changed_issue_files(config.content_dir, since)
+    changed = changed_issue_files(config.content_dir, since, MOST_FILES)
     if not changed:
         return {}
     stacks, problems = resolve_stacks(config)

@@ -9,6 +9,7 @@ come from the issue's <meta name="dcterms.*">, never from the clock.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import mimetypes
 import os
@@ -212,10 +213,9 @@ def render_print_job(config, page, css: str) -> bytes:
     from liandong.pipeline import print_html
     from liandong.print_text import memory_folder, segmentation_memory
 
-    if "issue" in page.context:  # an edited issue's titles are mostly cut already: jieba need not load
-        with segmentation_memory(memory_folder(config.site_dir / CACHE_DIR), page.context["source"]):
-            html = print_html(_print_env(config), page, config, css)
-    else:
+    memory = (segmentation_memory(memory_folder(config.site_dir / CACHE_DIR), page.context["source"])
+              if "issue" in page.context else contextlib.nullcontext())  # an issue's titles are mostly cut already
+    with memory:
         html = print_html(_print_env(config), page, config, css)
     return render_job(html, str(config.site_dir), config.pdf.variant, page.context["source"])
 

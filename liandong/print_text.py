@@ -119,13 +119,18 @@ def segmentation_memory(folder: Path, source: Path) -> Iterator[None]:
 
 
 def memory_folder(cache_dir: Path) -> Path:
+    return cache_dir / f"segmentation-{MEMORY_FORMAT}-jieba-{_jieba_version()}"
+
+
+@functools.lru_cache(maxsize=1)
+def _jieba_version() -> str:
+    """Asked once per worker (the package metadata is read from disk), not once per PDF."""
     try:
         from importlib.metadata import version
 
-        jieba_version = version("jieba")
+        return version("jieba")
     except Exception:  # noqa: BLE001 - no version, no memory worth trusting across versions
-        jieba_version = "unknown"
-    return cache_dir / f"segmentation-{MEMORY_FORMAT}-jieba-{jieba_version}"
+        return "unknown"
 
 
 MEMORY_LIMIT = 4 * 1024 * 1024  # an issue's titles and cells are a few KB

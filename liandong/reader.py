@@ -88,7 +88,7 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
         problems += found
         if data is None:
             continue
-        digest = content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
+        digest = issue_digest(config, path, data)
         slots.append((known or {}).get(digest) or (path, data, digest))
     pending = [slot for slot in slots if isinstance(slot, tuple)]
     parsed = iter(parse_all(pending, config))
@@ -109,6 +109,28 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
                       drafts=[issue for issue in issues if issue.draft])
     archive.counties = group_counties(archive, {} if county_names is None else county_names)
     return archive, problems
+
+
+def issue_digest(config: SiteConfig, path: Path, data: bytes) -> str:
+    """What an issue is parsed from: its bytes, its place under content/ and the settings."""
+    return content_digest(config.digest, path.relative_to(config.content_dir).as_posix(), data)
+
+
+def changed_issue_files(content_dir: Path, since_ns: int, most: int) -> list[Path] | None:
+    """Issue files modified after ``since_ns``, or None if more than ``most`` were. Only those are
+    checked the way :func:`issue_files` checks every file (resolving 1000 paths takes 0.3 s)."""
+    changed = []
+    for path in _candidates(content_dir):
+        try:
+            if path.stat().st_mtime_ns <= since_ns:
+                continue
+        except OSError:
+            continue
+        if _unusable(path, content_dir) is None:
+            changed.append(path)
+        if len(changed) > most:
+            return None
+    return changed
 
 
 PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more than it saves

@@ -306,8 +306,10 @@ def watch_and_rebuild(site_dir: Path, rebuild: Callable[[], None], stop: threadi
         rebuild()
 
 
-def warm_pool(process_pool, warm_up_job):
+def warm_pool():
     """serve's two PDF workers, which import WeasyPrint and jieba now, not when an edit is saved."""
+    from liandong.pdf import process_pool, warm_up_job
+
     executor = process_pool(2)
     for _ in range(2):
         executor.submit(warm_up_job)
@@ -325,25 +327,24 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
     """Run the preview until Ctrl-C (KeyboardInterrupt) or SIGTERM (:class:`Terminated`), which are
     raised to the caller once the server, the watcher and every PDF worker have stopped."""
     from liandong.build import build
-    from liandong.pdf import process_pool, warm_up_job
     from liandong.publish import HTML, PRINTS
 
     install_sigterm()
     out_dir = site_dir / ".liandong-cache" / "serve"
     state = PreviewState(out_dir, site_dir)
     stop = threading.Event()
-    pools = [warm_pool(process_pool, warm_up_job)] if pdf else [None]  # the one in use is the last
+    executor = warm_pool() if pdf else None
     memo: dict = {}  # the build cache, kept between rebuilds
 
     def rebuild() -> None:
+        nonlocal executor
         started = time.monotonic()
         pages_shown = []
         had_error = state.error is not None  # the pages going live clears it
-        if pools[-1] is not None and is_broken(pools[-1]):  # a worker died (killed, out of memory)
-            stop_pool(pools[-1])
+        if executor is not None and is_broken(executor):  # a worker died (killed, out of memory)
+            stop_pool(executor)
             report("PDF 生成进程意外退出，已重新启动")
-            pools.append(warm_pool(process_pool, warm_up_job))
-        executor = pools[-1]
+            executor = warm_pool()
 
         def on_live(phase: str, following: tuple[str, ...]) -> None:
             if phase == HTML:  # reload the pages now; the PDF preview waits for the PDFs
@@ -389,5 +390,5 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
         stop.set()
         if server is not None:
             server.server_close()
-        if pools[-1] is not None:
-            stop_pool(pools[-1])
+        if executor is not None:
+            stop_pool(executor)

@@ -93,20 +93,6 @@ def remove_leftovers(out_dir: Path, keep: Path | None = None) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-@contextmanager
-def staging(out_dir: Path, reuse: bool = False, on_swapped: Callable[[], None] | None = None) -> Iterator[Path]:
-    """A folder beside out_dir (a hard-linked copy of it with ``reuse``); swapped in on success,
-    removed on any failure, Ctrl-C included. ``on_swapped`` is called with signals held, right after
-    the swap: a Ctrl-C that lands later (while the previous tree is removed, say) cannot make the
-    caller believe the old tree is still live."""
-    trees = Trees(out_dir)
-    try:
-        with trees.stage(reuse, on_swapped) as stage:
-            yield stage
-    finally:
-        trees.close()
-
-
 class Trees:
     """The staging folders of one build's phases, each made from the folder the previous phase
     swapped out.
@@ -121,7 +107,8 @@ class Trees:
     every phase is live, deletes one. A spare left by a killed build is a staging folder like any
     other, removed by the next build (:func:`remove_leftovers`).
 
-    ``liandong serve`` keeps its spare from one rebuild to the next (:meth:`keep`), so not even
+    ``liandong serve`` keeps its spare from one rebuild to the next (and tells :func:`output_lock`
+    it is no leftover), so not even
     the first phase links a whole tree. A spare is only used while the live tree is still the one
     this object swapped in (same folder identity): another process's build makes it a leftover."""
 
@@ -134,8 +121,10 @@ class Trees:
     @contextmanager
     def stage(self, reuse: bool = False, on_swapped: Callable[[], None] | None = None,
               changes: Callable[[], list[str]] = list) -> Iterator[Path]:
-        """A staging folder for one phase, swapped in on success and removed on any failure.
-        ``changes`` names, once the folder is swapped in, every output the phase wrote or removed:
+        """A staging folder for one phase (a hard-linked copy of out_dir with ``reuse``), swapped
+        in on success and removed on any failure, Ctrl-C included. ``on_swapped`` is called with
+        signals held, right after the swap: a Ctrl-C that lands later cannot make the caller
+        believe the old tree is still live. ``changes`` names, once the folder is swapped in, every output the phase wrote or removed:
         the folder swapped out then differs from the live tree in those only, and becomes the spare."""
         check_replaceable(self.out_dir)
         out_dir, swapped, stage = self.out_dir, False, None
@@ -173,7 +162,7 @@ class Trees:
         if stage.is_dir() and (stage / MARKER).is_file():  # it held a previous tree (not the first build)
             self.spare, self.behind, self.live_id = stage, list(changes()), folder_id(out_dir)
         else:
-            shutil.rmtree(stage, ignore_errors=True)
+            remove_tree(stage)
 
     def new_stage(self) -> Path:
         try:
@@ -191,16 +180,10 @@ class Trees:
         and the spare was not removed as a leftover meanwhile."""
         return folder_id(self.out_dir) == self.live_id and (spare / MARKER).is_file()
 
-    def keep(self) -> Path | None:
-        """The build is over and this process will build into the same folder again: the spare
-        stays (its path is returned, for :func:`output_lock` not to take it for a leftover)."""
-        return self.spare
-
     def close(self) -> None:
         """Delete the spare: called once the build is over, whatever its end."""
-        if self.spare is not None:
-            shutil.rmtree(self.spare, ignore_errors=True)
-            self.spare = None
+        remove_tree(self.spare)
+        self.spare = None
 
 
 def remove_tree(path: Path | None) -> None:
@@ -228,10 +211,7 @@ def catch_up(spare: Path, live: Path, dests: list[str]) -> None:
             target.unlink(missing_ok=True)
         if source.is_file():
             target.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, target)
-            except OSError:
-                shutil.copyfile(source, target)
+            link_or_copy(source, target)
         elif target.parent.is_dir():
             remove_file(spare, dest)
 
@@ -242,10 +222,15 @@ def link_tree(source: Path, target: Path) -> None:
         relative = Path(folder).relative_to(source)
         (target / relative).mkdir(parents=True, exist_ok=True)
         for name in files:
-            try:
-                os.link(Path(folder) / name, target / relative / name)
-            except OSError:
-                shutil.copyfile(Path(folder) / name, target / relative / name)
+            link_or_copy(Path(folder) / name, target / relative / name)
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """A hard link (no data copied), or a copy where the file system cannot link."""
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def swap_in(stage: Path, out_dir: Path) -> None:

@@ -50,7 +50,7 @@ def test_every_phase_publishes_exactly_its_changes_over_the_live_tree(tmp_path_f
     kept = Trees(out_dir) if keep else None
     for batches in builds:
         trees = kept or Trees(out_dir)
-        with output_lock(out_dir.parent / "lock", out_dir, keep=trees.keep()):
+        with output_lock(out_dir.parent / "lock", out_dir, keep=trees.spare):
             for writes, removes in batches:
                 removes = sorted({dest for dest in removes if dest in expected and dest not in writes})  # as stale outputs are
                 before = {dest: (out_dir / dest).stat().st_ino for dest in expected} if out_dir.is_dir() else {}
