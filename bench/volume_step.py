@@ -19,7 +19,9 @@ from __future__ import annotations
 import argparse
 import json
 import resource
+import shutil
 import sys
+import tempfile
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -42,20 +44,24 @@ def peak_mb() -> float:
 
 
 def volume_in_worker(issue_html: str, front_html: str, base: str, variant, source, files) -> dict:
-    """In a PDF worker: the edited issue first (as the build's worker does), then the volume."""
+    """In a PDF worker: the edited issue first (as the build's worker does), then the volume,
+    written to a scratch file as the build writes it into its staging tree."""
     pdf.render_job(issue_html, base, variant, source)
-    cpu, wall = time.process_time(), time.perf_counter()
-    data = volume_job(front_html, base, variant, source, files)
-    return {"pages": page_count(data), "bytes": len(data), "cpu_s": time.process_time() - cpu,
-            "wall_s": time.perf_counter() - wall, "peak_rss_mb": peak_mb()}
+    scratch = Path(tempfile.mkdtemp(prefix="volume-step-"))
+    try:
+        cpu, wall = time.process_time(), time.perf_counter()
+        volume_job(front_html, base, variant, source, files, scratch / "volume.pdf")
+        measured = {"cpu_s": time.process_time() - cpu, "wall_s": time.perf_counter() - wall, "peak_rss_mb": peak_mb()}
+        return {"pages": page_count(scratch / "volume.pdf"), "bytes": (scratch / "volume.pdf").stat().st_size,
+                **measured}
+    finally:
+        shutil.rmtree(scratch)
 
 
-def page_count(data: bytes) -> int:
-    import io
-
+def page_count(path: Path) -> int:
     import pikepdf
 
-    with pikepdf.open(io.BytesIO(data)) as volume:
+    with pikepdf.open(path) as volume:
         return len(volume.pages)
 
 

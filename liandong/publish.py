@@ -148,22 +148,20 @@ class Publisher:
         def front_html(page: Page, contents: list[dict]) -> str:
             return self.print_html(replace(page, context={**page.context, "contents": contents}))
 
-        def run(html: str, source: Path, issues: list) -> Future | AssembledHere:
-            arguments = (html, str(config.site_dir), config.pdf.variant, source, issues)
+        def run(html: str, source: Path, issues: list, target: Path) -> Future | AssembledHere:
             executor = self.workers.executor()
             self.workers.used = True
             if isinstance(executor, ClusterExecutor):
                 from liandong import pdf
 
                 return AssembledHere(executor.submit(pdf.render_job, html, str(config.site_dir), config.pdf.variant,
-                                                     source), issues, config.pdf.variant)
-            return executor.submit(volume_job, *arguments)
+                                                     source), issues, config.pdf.variant, target)
+            return executor.submit(volume_job, html, str(config.site_dir), config.pdf.variant, source, issues, target)
 
-        def write(page: Page, data: bytes) -> None:
-            write_file(stage, page.dest, data)
+        def done(page: Page) -> None:
             self.progress.step(page.context["title"])
 
-        render_volumes(volumes, stage, lambda issue: issue_pdf_path(config, issue), front_html, run, write)
+        render_volumes(volumes, stage, lambda issue: issue_pdf_path(config, issue), front_html, run, done)
 
 
 

@@ -135,12 +135,13 @@ class VolumeJobs:
 
 
 def render_volumes(pages: list, stage: Path, issue_pdf: Callable[[Issue], str], front_html,
-                   run: Callable[[str, Path, list[IssueFile]], Future],
-                   write: Callable[[object, bytes], object]) -> None:
+                   run: Callable[[str, Path, list[IssueFile], Path], Future],
+                   done: Callable[[object], object]) -> None:
     """Make every volume in ``pages`` from the issue PDFs in ``stage`` (``issue_pdf`` gives an
     issue's path there): here, read each issue's page count and article pages (a few KB of each
-    file) and write the 目录's HTML; then ``run(html, source, issues)`` makes the volume where the
-    build's PDFs render (see :func:`volume_job`), all volumes at once, each written as it is done."""
+    file) and write the 目录's HTML; then ``run(html, source, issues, target)`` makes the volume
+    where the build's PDFs render and writes it to ``target`` in the stage (see :func:`volume_job`),
+    all volumes at once; ``done(page)`` is called as each is written."""
     started = []
     for page in pages:
         issues: list[Issue] = page.context["issues"]
@@ -150,36 +151,47 @@ def render_volumes(pages: list, stage: Path, issue_pdf: Callable[[Issue], str], 
                 raise LiandongError(Problem(Location(issue.path), f"装订合订本时找不到本期的 PDF（{file.path.name}）；"
                                             "请删除输出目录后重新完整构建"))
         contents = contents_entries(issues, [read_layout(file.path) for file in files])
-        started.append((page, run(front_html(page, contents), page.context["source"], files)))
+        started.append((page, run(front_html(page, contents), page.context["source"], files, stage / page.dest)))
     for page, volume in started:
-        write(page, volume.result())
+        volume.result()
+        done(page)
 
 
-def volume_job(front_html: str, base_url: str, variant: str | None, source: Path, issues: list[IssueFile]) -> bytes:
+def volume_job(front_html: str, base_url: str, variant: str | None, source: Path, issues: list[IssueFile],
+               target: Path) -> None:
     """One volume in whatever process runs it (a PDF worker): its front matter rendered there,
-    then the issue pages copied in from the staged files. The worker already has WeasyPrint and
-    the fonts loaded, and the build's main process never holds a volume in memory."""
-    from liandong.pdf import render_job
+    then the issue pages copied in from the staged files and the volume written to ``target``.
+    The worker already has WeasyPrint and the fonts loaded, and the build's main process never
+    holds a volume in memory. Written here rather than returned: a year's volume is ~17 MB, and
+    returning it cost the worker two more copies (the bytes, then their pickle) on top of qpdf's,
+    which took a worker that had rendered the year's issues past 250 MB."""
+    from liandong.pdf import release_memory, render_job
 
-    return assemble(render_job(front_html, base_url, variant, source), issues, variant)
+    front = render_job(front_html, base_url, variant, source)
+    release_memory()  # what WeasyPrint freed after the issues and the front matter goes back first
+    assemble(front, issues, variant, target)
 
 
 class AssembledHere:
     """A volume whose front matter renders elsewhere (a Dask worker, which cannot see the staged
-    issue PDFs): assembled in this process when its result is asked for."""
+    issue PDFs): assembled in this process, into ``target``, when its result is asked for."""
 
-    def __init__(self, front: Future, issues: list[IssueFile], variant: str | None) -> None:
-        self.front, self.issues, self.variant = front, issues, variant
+    def __init__(self, front: Future, issues: list[IssueFile], variant: str | None, target: Path) -> None:
+        self.front, self.issues, self.variant, self.target = front, issues, variant, target
 
-    def result(self) -> bytes:
-        return assemble(self.front.result(), self.issues, self.variant)
+    def result(self) -> None:
+        assemble(self.front.result(), self.issues, self.variant, self.target)
 
     def cancel(self) -> bool:
         return self.front.cancel()
 
 
-def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None) -> bytes:
-    """The volume: the rendered front matter, then each issue's pages, as described above."""
+def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None, path: Path) -> None:
+    """The volume: the rendered front matter, then each issue's pages, as described above, written
+    to ``path``. In a staging tree ``path`` may be a hard link to the live file, which must never
+    change: it is unlinked first, as liandong.writer.write_file does (pikepdf would otherwise write
+    a temporary file beside it and rename that over it, which is as safe, but leaves a stray file
+    in the stage if the worker is killed)."""
     import pikepdf
 
     volume = pikepdf.open(io.BytesIO(front))
@@ -209,12 +221,12 @@ def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None) -> 
     write_bookmarks(volume, front_bookmarks, bookmarks)
     write_destinations(volume, dests)
     volume.Root.PageLabels = pikepdf.Dictionary(Nums=pikepdf.Array(labels))
-    out = io.BytesIO()
     # PDF/A-1 is PDF 1.4, which has no object streams; every other output packs objects into them.
     streams = pikepdf.ObjectStreamMode.disable if (variant or "").startswith("pdf/a-1") \
         else pikepdf.ObjectStreamMode.generate
-    volume.save(out, deterministic_id=True, object_stream_mode=streams, compress_streams=True)
-    return out.getvalue()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.unlink(missing_ok=True)
+    volume.save(path, deterministic_id=True, object_stream_mode=streams, compress_streams=True)
 
 
 def copied(volume, source, target):
