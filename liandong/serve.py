@@ -365,18 +365,20 @@ def serve(site_dir: Path, port: int, pdf: bool, announce: Callable[[str], None],
         else:
             for warning in result.warnings:
                 report(str(warning))
-            changed = len(result.written) + len(result.removed)
-            recovered = "问题已解决；" if had_error else ""
-            announce(f"{recovered}已更新 {changed} 个文件，用时 {time.monotonic() - started:.1f} 秒" if changed
-                     else f"{recovered}没有变化")
             if pages_shown:
                 if state.pdf_pending:  # the PDFs turned out unchanged: the preview stops waiting
                     state.pdfs_live()
             else:
                 state.publish(None)
+            # Said once the preview shows it: "问题已解决" while a page still carried the error
+            # (a fix back to the last good text writes nothing, so no phase cleared it) was a race.
+            changed = len(result.written) + len(result.removed)
+            recovered = "问题已解决；" if had_error else ""
+            announce(f"{recovered}已更新 {changed} 个文件，用时 {time.monotonic() - started:.1f} 秒" if changed
+                     else f"{recovered}没有变化")
             return
+        state.publish(message)  # shown first, then said (as above)
         report(message)
-        state.publish(message)
 
     server = None
     try:
