@@ -184,21 +184,6 @@ def render_job(html: str, base_url: str, variant: str | None, source: Path,
     return warm_up().render(html, base_url, variant, source, fetcher)
 
 
-def release_memory() -> None:
-    """Give the memory this worker has freed back to the system before a job that needs a lot at
-    once (a volume's copy). WeasyPrint leaves cycles for the collector, and glibc keeps freed heap
-    for reuse; on a worker that has rendered hundreds of issues that is tens of MB counted in its
-    resident size. ``malloc_trim`` exists only in glibc; elsewhere only the collection is done."""
-    import ctypes
-    import gc
-
-    gc.collect()
-    try:  # by its soname: ctypes.util.find_library would run ldconfig
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass
-
-
 def warm_up() -> PdfRenderer:
     """This process's renderer, made on first use: importing WeasyPrint and loading the fonts take
     about a second, which a build spends in a worker while it is still planning (liandong.publish)."""

@@ -5,10 +5,12 @@ WeasyPrint document cost minutes and ~500 MB after any edit to any issue of the 
 cover and the 目录 (a few pages) are rendered, and the issue pages are copied unchanged from the
 issue PDFs with qpdf (through pikepdf), which copies content streams and fonts without decoding
 them. The issues in the volume are therefore, byte for byte of their page content, the issues that
-were sent to the readers. Both steps run in one PDF worker (:func:`volume_job`), which has
-WeasyPrint loaded already; the build's main process only reads the issues' page counts. On a Dask
-cluster, whose workers cannot see the staged issue PDFs, the front matter renders remotely and the
-copy is made in the main process (:class:`AssembledHere`).
+were sent to the readers. The front matter renders in a PDF worker (:func:`volume_job`), which has
+WeasyPrint loaded already, and the copy is made by a child process with pikepdf alone
+(:func:`assemble_apart`), which writes the volume into the staging tree; the build's main process
+only reads the issues' page counts. On a Dask cluster, whose workers cannot see the staged issue
+PDFs, the front matter renders remotely and the copy is started from the main process
+(:class:`AssembledHere`).
 
 Why pikepdf rather than pypdf: the copy is a C++ object copier (qpdf) that keeps one mapping of
 copied objects per source file, so bookmarks, named destinations and the PDF/UA structure tree
@@ -159,28 +161,67 @@ def render_volumes(pages: list, stage: Path, issue_pdf: Callable[[Issue], str], 
 
 def volume_job(front_html: str, base_url: str, variant: str | None, source: Path, issues: list[IssueFile],
                target: Path) -> None:
-    """One volume in whatever process runs it (a PDF worker): its front matter rendered there,
-    then the issue pages copied in from the staged files and the volume written to ``target``.
-    The worker already has WeasyPrint and the fonts loaded, and the build's main process never
-    holds a volume in memory. Written here rather than returned: a year's volume is ~17 MB, and
-    returning it cost the worker two more copies (the bytes, then their pickle) on top of qpdf's,
-    which took a worker that had rendered the year's issues past 250 MB."""
-    from liandong.pdf import release_memory, render_job
+    """One volume, in a PDF worker: its front matter rendered there (WeasyPrint and the fonts are
+    loaded already), then the issue pages copied in and the volume written to ``target`` by a
+    short-lived process of its own (:func:`assemble_apart`). The build's main process never holds
+    a volume in memory, and neither does the worker."""
+    from liandong.pdf import render_job
 
-    front = render_job(front_html, base_url, variant, source)
-    release_memory()  # what WeasyPrint freed after the issues and the front matter goes back first
-    assemble(front, issues, variant, target)
+    assemble_apart(render_job(front_html, base_url, variant, source), issues, variant, target)
+
+
+def assemble_apart(front: bytes, issues: list[IssueFile], variant: str | None, target: Path) -> None:
+    """:func:`assemble` in a child process (``python -m liandong.volume``, pikepdf only).
+
+    Why: the copy of a year's issues needs ~60 MB at once, and a PDF worker that has rendered the
+    year's issues already holds ~210 MB (WeasyPrint, the fonts, jieba): binding there took a worker
+    to 271 MB at 1000 issues (issue 14 allows 250 MB a worker). A fresh interpreter with pikepdf
+    binds the largest volume in ~90 MB and costs ~0.1 s of CPU to start. The child ends with this
+    worker (liandong.interrupt.exit_with), so a stopped build leaves no copy running into its stage;
+    it is started with ``-P`` and from the package's folder, so nothing in the working directory
+    (a site folder) is importable by it. The target's folder is made here, not by the child."""
+    import base64
+    import json
+    import os
+    import subprocess
+    import sys
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    request = {"front": base64.b64encode(front).decode("ascii"), "variant": variant, "path": str(target.absolute()),
+               "parent": os.getpid(),  # paths made absolute: the child runs in another folder
+               "issues": [[issue.number, issue.label, str(issue.path.absolute())] for issue in issues]}
+    package_root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(package_root), os.environ.get("PYTHONPATH")]))}
+    done = subprocess.run([sys.executable, "-P", "-m", "liandong.volume"], input=json.dumps(request).encode(),
+                          capture_output=True, cwd=package_root, env=env)
+    if done.returncode != 0:
+        raise RuntimeError(f"合订本装订进程失败（{done.returncode}）：{done.stderr.decode(errors='replace')[-2000:]}")
+
+
+def main() -> None:
+    """The child of :func:`assemble_apart`: one request on stdin, the volume written to its path."""
+    import base64
+    import json
+    import sys
+
+    from liandong.interrupt import exit_with
+
+    request = json.loads(sys.stdin.buffer.read())
+    exit_with(request["parent"])
+    issues = [IssueFile(number, label, Path(path)) for number, label, path in request["issues"]]
+    assemble(base64.b64decode(request["front"]), issues, request["variant"], Path(request["path"]))
 
 
 class AssembledHere:
     """A volume whose front matter renders elsewhere (a Dask worker, which cannot see the staged
-    issue PDFs): assembled in this process, into ``target``, when its result is asked for."""
+    issue PDFs): assembled from here, into ``target``, when its result is asked for (by a child
+    process, as in a PDF worker: this process holds the whole build already)."""
 
     def __init__(self, front: Future, issues: list[IssueFile], variant: str | None, target: Path) -> None:
         self.front, self.issues, self.variant, self.target = front, issues, variant, target
 
     def result(self) -> None:
-        assemble(self.front.result(), self.issues, self.variant, self.target)
+        assemble_apart(self.front.result(), self.issues, self.variant, self.target)
 
     def cancel(self) -> bool:
         return self.front.cancel()
@@ -224,7 +265,6 @@ def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None, pat
     # PDF/A-1 is PDF 1.4, which has no object streams; every other output packs objects into them.
     streams = pikepdf.ObjectStreamMode.disable if (variant or "").startswith("pdf/a-1") \
         else pikepdf.ObjectStreamMode.generate
-    path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     volume.save(path, deterministic_id=True, object_stream_mode=streams, compress_streams=True)
 
@@ -343,3 +383,7 @@ class StructureGraft:
                     annotation.StructParent = int(annotation.StructParent) + offset
         self.next_key = offset + highest + 1
         self.root.ParentTreeNextKey = self.next_key
+
+
+if __name__ == "__main__":
+    main()

@@ -207,3 +207,30 @@ def test_accessible_volume_keeps_every_issues_tags(tmp_path):
         for annotation in page.get("/Annots") or []:
             if "/StructParent" in annotation.get_object():
                 assert annotation.get_object()["/StructParent"] in keys
+
+
+def test_the_copy_made_in_a_child_process_is_the_copy_made_here(built_site, tmp_path, monkeypatch):
+    """A volume's pages are copied by a child process (liandong.volume.assemble_apart, to keep the
+    PDF worker's memory down): given relative paths from another working folder, it writes the
+    same bytes as assemble() in this process. A pikepdf.py in the working folder (a site folder
+    can hold any file) is not imported by the child."""
+    import pikepdf
+
+    from liandong.volume import IssueFile, assemble, assemble_apart
+
+    with pikepdf.open(volume_path(built_site, 2025)) as volume:  # a stand-in front matter: its cover
+        front = pikepdf.new()
+        front.pages.append(volume.pages[0])
+        front.save(tmp_path / "front.pdf")
+    front_bytes = (tmp_path / "front.pdf").read_bytes()
+    work = tmp_path / "work"
+    shutil.copytree(built_site / "2025", work / "pdfs")
+    (work / "pikepdf.py").write_text("open('imported-from-the-site', 'w').write('x')\n", encoding="utf-8")
+    monkeypatch.chdir(work)
+    issues = [IssueFile(int(Path(path).parent.name), f"第{Path(path).parent.name}期",
+                        Path("pdfs") / Path(path).relative_to("2025")) for path in VOLUMES[2025]]
+    assemble(front_bytes, issues, None, tmp_path / "here.pdf")
+    assemble_apart(front_bytes, issues, None, Path("out/apart.pdf"))
+    assert (work / "out/apart.pdf").read_bytes() == (tmp_path / "here.pdf").read_bytes()
+    assert len(PdfReader(work / "out/apart.pdf").pages) >= 1 + sum(issue_page_counts(built_site, 2025))
+    assert not list(tmp_path.rglob("imported-from-the-site"))
