@@ -176,10 +176,11 @@ def assemble_apart(front: bytes, issues: list[IssueFile], variant: str | None, t
     Why: the copy of a year's issues needs ~60 MB at once, and a PDF worker that has rendered the
     year's issues already holds ~210 MB (WeasyPrint, the fonts, jieba): binding there took a worker
     to 271 MB at 1000 issues (issue 14 allows 250 MB a worker). A fresh interpreter with pikepdf
-    binds the largest volume in ~90 MB and costs ~0.1 s of CPU to start. The child ends with this
-    worker (liandong.interrupt.exit_with), so a stopped build leaves no copy running into its stage;
-    it is started with ``-P`` and from the package's folder, so nothing in the working directory
-    (a site folder) is importable by it. The target's folder is made here, not by the child."""
+    binds the largest volume in ~80 MB (79 MB in the 1000-issue bench run) and costs ~0.1 s of
+    CPU to start. The child ends with this worker (liandong.interrupt.exit_with), so a stopped
+    build leaves no copy running into its stage; it is started with ``-P`` and from the package's
+    folder, so nothing in the working directory (a site folder) is importable by it. The target's
+    folder is made here, not by the child."""
     import base64
     import json
     import os
@@ -232,7 +233,7 @@ def assemble(front: bytes, issues: Iterable[IssueFile], variant: str | None, pat
     to ``path``. In a staging tree ``path`` may be a hard link to the live file, which must never
     change: it is unlinked first, as liandong.writer.write_file does (pikepdf would otherwise write
     a temporary file beside it and rename that over it, which is as safe, but leaves a stray file
-    in the stage if the worker is killed)."""
+    in the stage if the copying process is killed)."""
     import pikepdf
 
     volume = pikepdf.open(io.BytesIO(front))

@@ -142,8 +142,8 @@ def test_one_edited_issue_changes_only_its_pages_and_rebuilds_are_identical(tmp_
     site = copy_site(tmp_path / "site")
     build(site)
     before = volume_path(site / "build", 2025).read_bytes()
-    # The worker writes the new volume itself, into a staging tree whose files start as hard
-    # links to the live ones: the file a reader (or the previous build/) holds must not change.
+    # The copying process writes the new volume itself, into a staging tree whose files start as
+    # hard links to the live ones: the file a reader (or the previous build/) holds must not change.
     os.link(volume_path(site / "build", 2025), tmp_path / "held.pdf")
     issue = site / "content/2025/13.md"
     text = issue.read_text(encoding="utf-8")
