@@ -36,7 +36,7 @@ from liandong.errors import Location, Problem
 from liandong.model import Article, Issue
 
 CACHE_DIR = ".liandong-cache"
-CACHE_FORMAT = 4  # bump whenever the cached data changes shape
+CACHE_FORMAT = 5  # bump whenever the cached data changes shape
 FONT_DIRS = (Path("/usr/share/fonts"), Path("/usr/local/share/fonts"), Path.home() / ".local/share/fonts")
 
 
@@ -189,7 +189,7 @@ def problem_from_json(value: Any) -> Problem:
     return Problem(Location(Path(_text(path)), _integer(line)), _text(message), _need(is_error, bool))
 
 
-ARTICLE_FIELDS = ("number", "title", "county", "contributor", "html", "text", "line", "media")
+ARTICLE_FIELDS = ("number", "title", "county", "contributor", "html", "line", "media")
 ISSUE_FIELDS = ("path", "year", "number", "total", "date", "editor", "articles", "distribution",
                 "digest", "encoding", "warnings", "draft")
 
@@ -199,7 +199,7 @@ def issue_to_json(issue: Issue) -> dict:
         "path": str(issue.path), "year": issue.year, "number": issue.number, "total": issue.total,
         "date": issue.date.isoformat(), "editor": issue.editor,
         "articles": [{"number": a.number, "title": a.title, "county": a.county, "contributor": a.contributor,
-                      "html": a.html, "text": a.text, "line": a.line, "media": list(a.media)}
+                      "html": a.html, "line": a.line, "media": list(a.media)}
                      for a in issue.articles],
         "distribution": {group: list(names) for group, names in issue.distribution.items()},
         "digest": issue.digest, "encoding": issue.encoding,
@@ -229,7 +229,7 @@ def _article_from_json(value: Any) -> Article:
     contributor = record["contributor"]
     return Article(_integer(record["number"]), _text(record["title"]), _text(record["county"]),
                    None if contributor is None else _text(contributor), _text(record["html"]),
-                   _text(record["text"]), _integer(record["line"]), _texts(record["media"]))
+                   _integer(record["line"]), _texts(record["media"]))
 
 
 def _version_ok(record: dict) -> None:

@@ -36,13 +36,6 @@ class Section:
     source: str  # the Markdown under the heading
 
 
-@dataclass(frozen=True)
-class RenderedArticle:
-    title: str  # plain text with Chinese quotes
-    html: str
-    text: str  # plain text of the body, for feeds and search
-
-
 # Browsers ignore these inside a URL (and percent-decoding or entities may produce them), so
 # "java&#x09;script:" must be judged as "javascript:". Zero-width and bidi marks likewise.
 INVISIBLE_IN_URL = re.compile("[\x00-\x20\x7f-\xa0\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"

@@ -20,7 +20,6 @@ class Article:
     county: str
     contributor: str | None
     html: str
-    text: str
     line: int  # line of its ``# `` heading in the issue file
     media: tuple[str, ...] = ()  # images it shows, as paths under content/
 

@@ -337,14 +337,14 @@ def read_issue(path: Path, data: bytes, digest: str, config: SiteConfig,
         anchor = f"article-{number_in_issue}"
         first_line = front.body_line + section.line + 1
         try:
-            html, plain, images = render_article(parser, section.source, anchor, budget)
+            html, _, images = render_article(parser, section.source, anchor, budget)
         except TooComplex as exc:
             problems.append(Problem(Location(display, first_line + exc.line), exc.message))
             continue
         html, media, found = resolve_images(html, images, path, config.content_dir, display, first_line)
         problems += found
         articles.append(Article(number_in_issue, section.title, meta["county"], meta.get("contributor"),
-                                html, plain, front.body_line + section.line, media))
+                                html, front.body_line + section.line, media))
     if any(p.is_error for p in problems):
         return None, problems
     distribution = values.get("distribution")
