@@ -95,6 +95,10 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
         inputs = input_stamp(site_dir, options.stamp_options())
         last = Stamp.load(cache_file)
         if last is not None and last.inputs == inputs and (out_dir / MARKER).exists():
+            if memo is not None:  # serve: what its first rebuild would load, loaded now
+                from liandong.pipeline import prime_memo
+
+                prime_memo(site_dir, out_dir, cache_file, memo)
             return BuildReport(out_dir, last.issues, last.pages, last.pdfs, (), (), last.warnings)
         from liandong.pipeline import rebuild
 

@@ -235,10 +235,27 @@ def _print_env(config):
 _env_for = None
 
 
-def process_pool(workers: int) -> Executor:
+def process_pool(workers: int, background: bool = False) -> Executor:
     """Worker processes for PDFs. forkserver starts them from a clean process, which is safe even
-    when the caller runs threads (``liandong serve``)."""
+    when the caller runs threads (``liandong serve``).
+
+    ``background`` (serve) lowers the workers' CPU priority: on a 2-core machine two workers
+    drawing the PDF and the volume took the CPU from the browser reloading the edited page and
+    from the server sending it, and the page showed the edit ~0.5 s after it was live. A PDF
+    still gets every core nothing else wants."""
     context = multiprocessing.get_context("forkserver" if "forkserver" in multiprocessing.get_all_start_methods()
                                           else "spawn")
-    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=ignore_in_worker,
-                               initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker,
+                               initargs=(os.getpid(), BACKGROUND_NICENESS if background else 0))
+
+
+BACKGROUND_NICENESS = 10
+
+
+def start_worker(parent: int, niceness: int) -> None:
+    """Pool initializer: signals and lifetime as :func:`liandong.interrupt.ignore_in_worker`, and
+    the priority asked for (inherited by the processes the worker starts)."""
+    ignore_in_worker(parent)
+    if niceness:
+        with contextlib.suppress(OSError):
+            os.nice(niceness)

@@ -300,6 +300,24 @@ def kept_trees(memo: dict | None, out_dir: Path) -> Trees | None:
     return memo.setdefault(trees_key(out_dir), Trees(out_dir))
 
 
+def prime_memo(site_dir: Path, out_dir: Path, cache_file: Path, memo: dict) -> None:
+    """After serve's first build found nothing to do: read the cache, compile the templates and
+    link the spare tree now, which its first rebuild would otherwise do between the editor's save
+    and the page showing it (about a second at 1000 issues). Called with the output lock held.
+    Nothing here can fail the preview: a site.yaml error is the rebuild's to report."""
+    try:
+        config = load_config(site_dir)
+    except LiandongError:
+        return
+    signature = file_signature(cache_file)
+    if signature is not None and remembered(memo, cache_file) is None:
+        cache = BuildCache.load(cache_file)
+        if not cache.warnings and file_signature(cache_file) == signature:
+            memo[cache_file] = (signature, cache)
+    template_env(memo, config, template_fingerprints(config))
+    kept_trees(memo, out_dir).make_spare()
+
+
 def remembered(memo: dict | None, cache_file: Path) -> BuildCache | None:
     """The cache this process saved last (``liandong serve``), if the file is still the one it
     wrote and no build stopped half-way since: reading 80 MB back for a 1000-issue archive takes

@@ -310,7 +310,7 @@ def warm_pool():
     """serve's two PDF workers, which import WeasyPrint and jieba now, not when an edit is saved."""
     from liandong.pdf import process_pool, warm_up_job
 
-    executor = process_pool(2)
+    executor = process_pool(2, background=True)
     for _ in range(2):
         executor.submit(warm_up_job)
     return executor

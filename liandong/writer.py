@@ -164,6 +164,23 @@ class Trees:
         else:
             remove_tree(stage)
 
+    def make_spare(self) -> None:
+        """A spare linked from the live tree now (serve, before the first edit), unless one is kept."""
+        if self.spare is not None and self.mirrors_live(self.spare) or not (self.out_dir / MARKER).is_file():
+            return
+        remove_tree(self.spare)
+        self.spare = None
+        try:
+            stage = self.new_stage()
+        except LiandongError:
+            return
+        try:
+            link_tree(self.out_dir, stage)
+        except OSError:
+            remove_tree(stage)
+            return  # the first rebuild links its own, as without a spare
+        self.spare, self.behind, self.live_id = stage, [], folder_id(self.out_dir)
+
     def new_stage(self) -> Path:
         try:
             self.out_dir.parent.mkdir(parents=True, exist_ok=True)

@@ -45,7 +45,7 @@ class GatedExecutor(Executor):
 
 
 if __name__ == "__main__":  # not again in the forkserver, which imports __main__ to start workers
-    pdf.process_pool = lambda workers: GatedExecutor(real_pool(workers))
+    pdf.process_pool = lambda workers, **options: GatedExecutor(real_pool(workers, **options))
 
     from liandong.cli import main
 

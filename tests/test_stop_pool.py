@@ -44,3 +44,27 @@ def test_the_interpreter_exits_quietly_after_a_pool_is_stopped():
     for _ in range(5):
         result = subprocess.run([sys.executable, "-c", EXIT_AFTER_STOP], capture_output=True, text=True, timeout=120)
         assert result.returncode == 0 and result.stderr == "", result.stderr
+
+
+def niceness_and_signal() -> tuple[int, object]:
+    import os
+    import signal
+
+    return os.nice(0), signal.getsignal(signal.SIGINT)
+
+
+def test_serve_draws_pdfs_at_a_lower_priority_than_the_preview_and_a_build_at_the_same():
+    """serve's workers yield the CPU to the browser and server showing the edited page; a build's
+    workers keep their priority. Both keep ignoring Ctrl-C (the main process stops them)."""
+    import os
+    import signal
+
+    from liandong.pdf import BACKGROUND_NICENESS, process_pool
+
+    own = os.nice(0)
+    for background, expected in ((True, min(19, own + BACKGROUND_NICENESS)), (False, own)):
+        pool = process_pool(1, background=background)
+        try:
+            assert pool.submit(niceness_and_signal).result(timeout=60) == (expected, signal.SIG_IGN)
+        finally:
+            stop_pool(pool)

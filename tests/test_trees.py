@@ -133,3 +133,62 @@ def test_serve_keeps_one_spare_between_rebuilds_and_the_cli_build_none(site):
         assert contents(preview) == contents(site / "build")
         assert len([p for p in preview.parent.iterdir() if p.name.startswith(".serve-staging-")]) == 1
         assert not [p for p in site.iterdir() if p.name.startswith(".build-")]
+
+
+def test_a_spare_made_ahead_is_the_live_tree_and_the_next_phase_builds_on_it(tmp_path):
+    """serve links its spare before the first edit (Trees.make_spare): it must be a full copy of
+    the live tree made of links, and a phase staged on it must publish exactly its own changes."""
+    out_dir = tmp_path / "build"
+    first = Trees(out_dir)
+    first.make_spare()  # no build yet: nothing to link
+    assert first.spare is None and leftovers(out_dir) == []
+    phase(first, out_dir, {"a.html": b"1", "2025/12/b.pdf": b"1", "c.html": b"1"}, [])
+    first.close()
+    serve = Trees(out_dir)  # a new serve process over the same tree
+    serve.make_spare()
+    assert serve.spare is not None and contents(serve.spare) == contents(out_dir)
+    assert (serve.spare / "2025/12/b.pdf").stat().st_ino == (out_dir / "2025/12/b.pdf").stat().st_ino
+    phase(serve, out_dir, {"a.html": b"2"}, ["c.html"])
+    assert contents(out_dir) == {"a.html": b"2", "2025/12/b.pdf": b"1"}
+    phase(serve, out_dir, {"d.html": b"3"}, [])
+    assert contents(out_dir) == {"a.html": b"2", "2025/12/b.pdf": b"1", "d.html": b"3"}
+    serve.close()
+    assert leftovers(out_dir) == []
+
+
+def test_a_spare_made_ahead_is_dropped_once_another_build_swaps_its_tree_in(tmp_path):
+    out_dir = tmp_path / "build"
+    phase(Trees(out_dir), out_dir, {"a.html": b"1"}, [])
+    serve = Trees(out_dir)
+    serve.make_spare()
+    other = Trees(out_dir)
+    phase(other, out_dir, {"b.html": b"other"}, [])
+    other.close()
+    phase(serve, out_dir, {"c.html": b"3"}, [])
+    assert contents(out_dir) == {"a.html": b"1", "b.html": b"other", "c.html": b"3"}
+    serve.close()
+    assert leftovers(out_dir) == []
+
+
+def test_a_restarted_serve_loads_what_its_first_rebuild_needs_before_the_first_edit(site):
+    """serve started on an up-to-date preview: its first build finds nothing to do, and then holds
+    the build cache, the templates and a spare tree (liandong.pipeline.prime_memo), so the first
+    save rebuilds like any later one; the result is the tree a plain build makes."""
+    from liandong.build import build, trees_key
+    from liandong.cache import cache_path
+
+    preview = site / ".liandong-cache" / "serve"
+    build(site, preview, pdf=False)  # an earlier serve session
+    memo: dict = {}
+    report = build(site, preview, pdf=False, memo=memo)
+    assert not report.written
+    assert cache_path(site, preview) in memo and "env" in memo
+    spare = memo[trees_key(preview)].spare
+    assert spare is not None and contents(spare) == contents(preview)
+    issue = sorted((site / "content").glob("*/*.md"))[-1]
+    issue.write_text(issue.read_text(encoding="utf-8") + "\n\n重新启动预览后的第一次修改。\n", encoding="utf-8")
+    build(site, preview, pdf=False, memo=memo, html_first=True)
+    build(site, site / "build", pdf=False)
+    assert "重新启动预览后的第一次修改" in contents(preview)[f"{issue.parent.name}/{int(issue.stem):02d}/index.html"].decode()
+    assert contents(preview) == contents(site / "build")
+    assert len([p for p in preview.parent.iterdir() if p.name.startswith(".serve-staging-")]) == 1
