@@ -77,6 +77,7 @@ def test_page_first_then_the_pdf_preview_redraws(site, browser, tmp_path):
         printed.goto(preview.url + "__liandong/pdf/2025/13/", wait_until="load")
         assert OLD in page.inner_text("main") and printed.locator("#liandong-redrawing").count() == 0
         old_src = printed.get_attribute("iframe", "src")
+        printed.evaluate("window.liandongKept = true")  # gone if the preview reloads
 
         gate.unlink()  # PDFs wait from now on
         path = site / "content/2025/13.md"
@@ -86,6 +87,9 @@ def test_page_first_then_the_pdf_preview_redraws(site, browser, tmp_path):
         printed.wait_for_selector("#liandong-redrawing", timeout=30_000)
         assert "正在重新生成" in printed.inner_text("#liandong-redrawing")
         assert printed.get_attribute("iframe", "src") == old_src  # still the last PDF, which is still live
+        # The notice came without a reload: drawing the old PDF again would have competed with the
+        # edited page reloading at that very moment.
+        assert printed.evaluate("window.liandongKept === true")
         assert preview.get("2025/13/liandong-2025-13.pdf") == old_pdf
 
         gate.touch()  # the PDF may render now

@@ -343,9 +343,10 @@ def test_serve_reloads_on_change_shows_errors_and_recovers(site):
         assert "群众用手机扫码即可" in preview.get("2025/13/").decode("utf-8")
         assert preview.get("2025/13/liandong-2025-13.pdf") != pdf_before
         deadline = time.monotonic() + 5
-        while "data: reload\n" not in events and time.monotonic() < deadline:
+        while "data: pdf\n" not in events and time.monotonic() < deadline:
             time.sleep(0.05)
-        assert "data: reload\n" in events
+        # the pages reload on "redraw" (a new PDF follows) as on "reload"; the preview on "pdf"
+        assert ("data: redraw\n" in events or "data: reload\n" in events) and "data: pdf\n" in events
 
         mark = len(preview.lines)
         edit(site / "content/2025/13.md", "total: 740", "total: 七百四十")
