@@ -41,9 +41,9 @@ def test_pages_fit_the_screen_and_load_nothing_from_outside(browser, server, pat
 def test_reader_follows_home_to_issue_to_article(browser, server):
     page, _ = open_page(browser, server, 375)
     page.get_by_role("link", name="联络动态2025年第13期").click()
-    assert page.url.endswith("/2025/13/index.html")
+    page.wait_for_url("**/2025/13/index.html")  # waits for the load event too, so the whole page is there
     page.get_by_role("link", name="上一期：2025年第12期").click()
-    assert page.url.endswith("/2025/12/index.html")
+    page.wait_for_url("**/2025/12/index.html")
     assert page.locator(".masthead-name").inner_text() == "联络动态"
     masthead_colour = page.evaluate("getComputedStyle(document.querySelector('.masthead-name')).color")
     assert masthead_colour == "rgb(200, 22, 29)"
@@ -58,7 +58,7 @@ def test_issue_opens_from_disk(browser, built_site):
     page, requests = open_page(browser, (Path(built_site) / "2025/12/index.html").as_uri(), 1280)
     assert page.evaluate("getComputedStyle(document.querySelector('.masthead-name')).color") == "rgb(200, 22, 29)"
     page.get_by_role("link", name="按县区").click()
-    assert page.url.endswith("/counties/index.html")
+    page.wait_for_url("**/counties/index.html")
     assert page.locator(".county-index li").count() == 6
     page.context.close()
 
@@ -67,7 +67,7 @@ def test_reader_journey_home_issue_contents_search_county(browser, server):
     """Home → an issue → a 要目 link → search for a phrase of that issue → a county page, on a phone."""
     page, requests = open_page(browser, server, 375)
     page.get_by_role("link", name="2025年第12期", exact=True).click()
-    assert page.url.endswith("/2025/12/index.html")
+    page.wait_for_url("**/2025/12/index.html")
     contents = page.locator(".contents-list a")
     assert contents.count() == 2
     contents.nth(0).click()
@@ -82,7 +82,7 @@ def test_reader_journey_home_issue_contents_search_county(browser, server):
     hits.filter(has_text="畅通“全链条”").click()
     assert page.url.endswith("/2025/12/index.html#article-1")
     page.get_by_role("link", name="株洲市炎陵县", exact=True).first.click()
-    assert page.url.endswith("/counties/zhuzhoushi-yanlingxian/index.html")
+    page.wait_for_url("**/counties/zhuzhoushi-yanlingxian/index.html")
     assert "刊发2篇文章：2025年2篇" in page.locator(".page-summary").inner_text()
     assert page.locator(".county-articles li").count() == 2
     assert horizontal_overflow(page) <= 0
