@@ -22,6 +22,7 @@ from mdit_py_cjk_friendly import cjk_friendly
 
 from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, HEADING_KINDS, curly_quotes, heading_kind  # noqa: F401
 from liandong.plain_markdown import plain_heading_text, render_plain_article
+from liandong.structured_markdown import Limits, render_structured_article
 
 SAFE_SCHEMES = {"http", "https", "mailto", "tel"}
 
@@ -81,6 +82,7 @@ MAX_TABLE_COLUMNS = 20
 MAX_BLOCK_NESTING = 12  # token levels: a list inside a list costs 2; markdown-it stops at 20
 MAX_INLINE_NESTING = 16  # emphasis and links inside each other
 MAX_IMAGES = 100
+STRUCTURE_LIMITS = Limits(MAX_TABLE_ROWS, MAX_TABLE_COLUMNS, CELL_WEIGHT, MAX_BODY_CHARS)
 
 
 class TooComplex(Exception):
@@ -374,6 +376,8 @@ def render_article(parser: MarkdownIt, source: str, anchor: str,
                    budget: dict[str, int] | None = None) -> tuple[str, str, list[ImageRef]]:
     """(html, plain text, images) of one article body; footnote ids are prefixed with the anchor.
 
+    Bare prose (plain_markdown) and articles of the usual structures (structured_markdown) are
+    rendered without markdown-it, to the same bytes; anything else goes through markdown-it.
     Image sources come out as ``liandong-media:N`` (N indexes the returned list); the reader
     checks each reference and substitutes the file it resolves to. Raises TooComplex past the
     limits on tables, nesting and images; ``budget`` carries an issue's size across its articles
@@ -382,6 +386,9 @@ def render_article(parser: MarkdownIt, source: str, anchor: str,
     plain = render_plain_article(source)  # most articles: no markup, no tokens needed
     if plain is not None:
         return plain[0], plain[1], []
+    structured = render_structured_article(source, anchor, STRUCTURE_LIMITS, budget)  # the usual markup
+    if structured is not None:
+        return structured[0], structured[1], []
     return render_with_markdown_it(parser, source, anchor, budget)
 
 
