@@ -39,6 +39,7 @@ FOOTNOTE_DEF = re.compile(r"\[\^([0-9A-Za-z-]+)\]: (?=\S)")
 DELIMITER_ROW = re.compile(r"\|(?: *:?-+:? *\|)+")
 INLINE_MARK = re.compile(r"\*+|\[\^([0-9A-Za-z-]+)\]|[\[\]^|\n]")
 PARAGRAPH_INTERRUPTERS = "#>|-_=~`[:<"  # first characters of blocks that may interrupt a paragraph
+INLINE_SYNTAX = re.compile("[*\\[\\]^|\n\"']")  # what makes an inline run more than one plain text token
 CJK_EDGE = re.compile(f"[{CJK_OR_FULLWIDTH_PUNCT}]")
 ALIGNMENT = {(False, False): "", (True, False): ' style="text-align:left"',
              (False, True): ' style="text-align:right"', (True, True): ' style="text-align:center"'}
@@ -321,18 +322,27 @@ class _Renderer:
     def _table(self, aligns: list[str], header: list[str], rows: list[list[str]]) -> str:
         if len(rows) > self.limits.max_rows or len(header) > self.limits.max_columns:
             raise NotStructured
+        cell = self._inline
+        if not any(INLINE_SYNTAX.search("".join(row)) for row in (header, *rows)):  # the usual table: figures
+            cell = self._plain_cell
         parts = ['<div class="table-wrap"><table>\n<thead>\n<tr>\n']
-        parts += [f"<th{align}>{self._inline(cell)[0]}</th>\n" for align, cell in zip(aligns, header)]
+        parts += [f"<th{align}>{cell(text)[0]}</th>\n" for align, text in zip(aligns, header)]
         parts.append("</tr>\n</thead>\n")
         if rows:
             parts.append("<tbody>\n")
             for row in rows:
                 parts.append("<tr>\n")
-                parts += [f"<td{align}>{self._inline(cell)[0]}</td>\n" for align, cell in zip(aligns, row)]
+                parts += [f"<td{align}>{cell(text)[0]}</td>\n" for align, text in zip(aligns, row)]
                 parts.append("</tr>\n")
             parts.append("</tbody>\n")
         parts.append("</table>\n</div>")
         return "".join(parts)
+
+    def _plain_cell(self, text: str) -> tuple[str, str]:
+        """:meth:`_inline` of a run without inline syntax: one text token, no quotes to curl. Its
+        ends have no white space (the callers strip it or refuse it); & and < are refused."""
+        self.plain.append(text)
+        return (text.replace(">", "&gt;") if ">" in text else text), text
 
     def _footnotes(self) -> str:
         if not self.referenced:
@@ -348,6 +358,8 @@ class _Renderer:
 
     def _inline(self, src: str, in_note: bool = False) -> tuple[str, str]:
         """(html, the text tokens' content joined) of one inline run; records its plain text."""
+        if not INLINE_SYNTAX.search(src):  # one text token, no quotes to curl: most items and cells
+            return self._plain_cell(src)
         children = self._children(src, in_note)
         _curl_quotes(children)
         content = "".join(text for kind, text in children if kind == "text")
