@@ -38,7 +38,7 @@ def run_limited(args: list[str], cwd: Path, seconds: int = CPU_LIMIT) -> tuple[s
 
 PATTERNS = textwrap.dedent("""
     import sys
-    from liandong import chinese, compact, lint, markdown, reader, sources, fonts
+    from liandong import chinese, compact, lint, markdown, reader, sources, fonts, structured_markdown
     from liandong.check import LINE
     n = 200_000
     runs = {
@@ -48,6 +48,11 @@ PATTERNS = textwrap.dedent("""
         "han-punct": ("汉," * n), "quotes": '汉"' * n, "parens": "(" * n + "汉", "lines": ("a" * 2000 + "\\n") * 100,
         "mixed": "汉 ](<[^`" * (n // 8), "hash": "# " * n, "pre": "<pre>\\n " * (n // 8),
         "verbatim": "<script>\\n <style " * (n // 16),
+        "bold": "**" * (n // 2), "bold-han": "**汉" * (n // 3), "items": "- 汉\\n" * (n // 4),
+        "sub-items": "1. 汉\\n   - 汉\\n" * (n // 12), "loose": "- 汉\\n\\n" * (n // 5),
+        "rows": "| 汉 | 1 |\\n" * (n // 10), "delimiter": "|" + "-|" * (n // 2) + "-", "quote": "> 汉\\n" * (n // 4),
+        "notes": "".join(f"汉[^{i}]" for i in range(n // 16)) + "\\n\\n" + "".join(f"[^{i}]: 注\\n\\n" for i in range(n // 16)),
+        "wrapped": "汉\\n+" * (n // 3),
     }
     for name, text in runs.items():
         markdown.ARTICLE_HEADING.match(text)
@@ -67,6 +72,8 @@ PATTERNS = textwrap.dedent("""
         for pattern, _ in markdown.HEADING_KINDS:
             pattern.match(text)
         markdown.split_sections(markdown.make_parser(), text[:20000])
+        structured_markdown.render_structured_article(text[:markdown.MAX_BODY_CHARS], "a", markdown.STRUCTURE_LIMITS, None)
+        structured_markdown.DELIMITER_ROW.fullmatch(text)
     print("done")
 """)
 
@@ -93,7 +100,7 @@ def test_lint_of_4mb_lines_takes_seconds(tmp_path):
 
 def test_each_pattern_is_linear_on_pathological_input(tmp_path):
     result, cpu = run_limited([sys.executable, "-c", PATTERNS], cwd=tmp_path, seconds=90)
-    print(f"all patterns, 16 inputs of ~200 000 characters: {cpu:.1f} s CPU")
+    print(f"all patterns, 28 inputs of ~200 000 characters: {cpu:.1f} s CPU")
     assert result.returncode == 0 and "done" in result.stdout, result.stderr[-2000:]
 
 
