@@ -137,39 +137,44 @@ PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more tha
 
 
 def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
-    """Parse issue files, on all cores when many need markdown-it (a cold build of a large archive).
+    """Parse issue files, on all cores when many have markup (a cold build of a large archive).
 
-    Files of plain prose (no markup byte at all) are parsed here, while the workers parse the
-    others: carrying a parsed issue back from a worker costs about as much as parsing plain prose."""
+    This process takes one core's share of the files with markup, and every file of plain prose
+    (no markup byte at all: carrying a parsed issue back from a worker costs about as much as
+    parsing it); one worker per other core parses the rest. A worker for every core left this
+    process idle and cost its fork and the carrying back: 0.6 s more CPU on a 1000-issue archive
+    of marked-up articles, for no shorter build."""
     workers = os.cpu_count() or 1
     # A file without a byte where markup may start (liandong.plain_markdown) is plain prose, parsed
     # in about a millisecond: not worth sending to a worker and back.
     marked = [index for index, (_, data, _) in enumerate(pending) if has_markup_byte(data)]
     if len(marked) < PARALLEL_PARSE_FROM or workers < 2:
         return parse_chunk(pending, config)
-    plain = sorted(set(range(len(pending))) - set(marked))
-    to_pool = [pending[index] for index in marked]
+    here_indexes = sorted(set(range(len(pending))) - set(marked)) + marked[::workers]
+    pool_indexes = [index for position, index in enumerate(marked) if position % workers]
+    to_pool = [pending[index] for index in pool_indexes]
+    here_files = [pending[index] for index in here_indexes]
     global _inherited
-    count = workers * 4
+    count = (workers - 1) * 4
     if threading.active_count() == 1:  # fork is unsafe beside threads
         _inherited = (to_pool, config, count)  # forked workers find the files here: no 40 MB through pipes
         try:
-            with _pool(workers, "fork") as pool:
+            with _pool(workers - 1, "fork") as pool:
                 chunks = pool.map(_parse_inherited_chunk, range(count))
-                here = parse_chunk([pending[index] for index in plain], config)  # meanwhile
+                here = parse_chunk(here_files, config)  # meanwhile
                 results = list(chunks)
         finally:
             _inherited = None
     else:
-        with _pool(workers, "forkserver") as pool:
+        with _pool(workers - 1, "forkserver") as pool:
             chunks = pool.map(parse_chunk, [to_pool[index::count] for index in range(count)], [config] * count)
-            here = parse_chunk([pending[index] for index in plain], config)
+            here = parse_chunk(here_files, config)
             results = list(chunks)
     parsed: list = [None] * len(to_pool)
     for index, chunk in enumerate(results):
         parsed[index::count] = chunk
     ordered: list = [None] * len(pending)
-    for index, result in zip(marked + plain, parsed + here):
+    for index, result in zip(pool_indexes + here_indexes, parsed + here):
         ordered[index] = result
     return ordered
 
