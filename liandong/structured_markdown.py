@@ -1,20 +1,22 @@
 """Articles built of a bulletin's usual structures, rendered without markdown-it: the same HTML, sooner.
 
 plain_markdown.py covers articles of bare prose. Most other articles add only a few well-worn
-structures: ``## `` headings, **bold** run-in leads (``**一是……。**``), tight lists, possibly with
-one level of sub-items, pipe tables, one-paragraph ``> `` quotes and footnotes. For such an article
-markdown-it-py builds and walks thousands of tokens in Python; on an archive where nearly every
-article has one of these (bench/generate_alt.py's) that was three quarters of a cold build.
+structures: ``## `` headings, **bold** run-in leads (``**一是……。**``), lists of one-line items
+(tight or loose), possibly with one level of sub-items, pipe tables, one-paragraph ``> `` quotes and
+footnotes. For such an article markdown-it-py builds and walks thousands of tokens in Python; on an
+archive where nearly every article has one of these (bench/generate_alt.py's) that was three
+quarters of a cold build.
 
 Here the article is rendered directly, *only* when every block is of one of these shapes, in a
 context where CommonMark gives it one meaning (a list, table, quote or footnote is followed by a
 blank line; a paragraph by a blank line, a heading or more paragraph text) and its text uses no
 inline syntax but ``**`` pairs and ``[^label]`` references to footnotes that are defined. Anything
-else (emphasis that does not pair up, links, code, entities, indentation, loose lists, a footnote
-referred to twice…) and the whole article goes to markdown-it as before, so the result is
-markdown-it's output to the byte: the same flanking rules (with the CJK-friendly plugin's), the same
-liandong rules (Chinese quotes, heading classes, soft breaks) in the same order, the same escaping
-and the same limits. tests/test_structured_markdown.py compares the two on generated documents.
+else (emphasis that does not pair up, links, code, entities, indentation other than sub-items, an
+item of two lines, a footnote referred to twice…) and the whole article goes to markdown-it as
+before, so the result is markdown-it's output to the byte: the same flanking rules (with the
+CJK-friendly plugin's), the same liandong rules (Chinese quotes, heading classes, soft breaks) in
+the same order, the same escaping and the same limits. tests/test_structured_markdown.py compares
+the two on generated documents.
 """
 
 from __future__ import annotations
