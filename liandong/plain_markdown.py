@@ -65,7 +65,7 @@ def render_plain_article(source: str) -> tuple[str, str] | None:
                 _close_paragraph(paragraph, html, plain)
             html.append(heading[0])
             plain.append(heading[1])
-        elif _is_paragraph_line(line):
+        elif is_paragraph_line(line):
             paragraph.append(line)
         else:
             return None
@@ -100,9 +100,9 @@ def _is_plain_heading_text(text: str) -> bool:
     return bool(text) and not text[0].isspace() and not text[-1].isspace() and text[-1] != "#"
 
 
-def _is_paragraph_line(line: str) -> bool:
-    """A line that starts a paragraph or continues one, and nothing else; the caller has checked
-    for inline markup."""
+def is_paragraph_line(line: str) -> bool:
+    """A line that starts a paragraph or continues one, and nothing else, whatever inline markup
+    it has (that is the caller's business)."""
     first = line[0]
     if first.isspace() or line[-1].isspace():  # indentation, a hard break, or stripped Unicode space
         return False
@@ -119,7 +119,7 @@ def _plain_heading(line: str) -> tuple[str, str] | None:
     tag = f"h{min(6, len(match.group(1)) + 1)}"
     kind = heading_kind(text)
     attributes = f' class="{escapeHtml(kind)}"' if kind else ""
-    return f"<{tag}{attributes}>{_escaped(text)}</{tag}>\n", text.strip()
+    return f"<{tag}{attributes}>{escaped_text(text)}</{tag}>\n", text.strip()
 
 
 def _close_paragraph(lines: list[str], html: list[str], plain: list[str]) -> None:
@@ -128,7 +128,7 @@ def _close_paragraph(lines: list[str], html: list[str], plain: list[str]) -> Non
     is dropped."""
     if len(lines) == 1:  # the usual paragraph: one line
         text = curly_quotes(lines[0])[0]
-        html.append(f"<p>{_escaped(text)}</p>\n")
+        html.append(f"<p>{escaped_text(text)}</p>\n")
         plain.append(text.strip())
         lines.clear()
         return
@@ -136,17 +136,17 @@ def _close_paragraph(lines: list[str], html: list[str], plain: list[str]) -> Non
     for line in lines:
         text, open_double, open_single = curly_quotes(line, open_double, open_single)
         texts.append(text)
-    parts = [_escaped(texts[0])]
+    parts = [escaped_text(texts[0])]
     for before, after in zip(texts, texts[1:]):
         if not (CJK_EDGE.match(before[-1]) or CJK_EDGE.match(after[0])):
             parts.append("\n")
-        parts.append(_escaped(after))
+        parts.append(escaped_text(after))
     html.append("<p>" + "".join(parts) + "</p>\n")
     plain.append("".join(texts).strip())
     lines.clear()
 
 
-def _escaped(text: str) -> str:
+def escaped_text(text: str) -> str:
     """markdown-it's escaping of a text token, which for plain text after the quotes rule (no
     ``&`` or ``<``; every ``"`` made a Chinese quote) only ever changes ``>``."""
     return escapeHtml(text) if ">" in text or '"' in text else text

@@ -28,22 +28,20 @@ from dataclasses import dataclass, field
 from markdown_it.common.utils import escapeHtml, isMdAsciiPunct, isPunctChar, isWhiteSpace
 from mdit_py_cjk_friendly import is_cjk
 
-from liandong.chinese import CJK_OR_FULLWIDTH_PUNCT, curly_quotes, heading_kind
+from liandong.chinese import curly_quotes, heading_kind
+from liandong.plain_markdown import CJK_EDGE, ORDERED_LIST_START, escaped_text, is_paragraph_line
 
 # Characters that start inline syntax this module does not render (code, escapes, entities, raw
 # HTML and autolinks, underscore emphasis, images) or that change how lines are measured.
 UNSUPPORTED = re.compile(r"[\x00-\x09\x0b-\x1f\x7f\\`<&_]")  # and "![": a character class alone scans 3 × faster
 HEADING = re.compile(r"(#{1,6}) (?=[^ \t])")
 LIST_ITEM = re.compile(r"(-|\d{1,9}\.) (?=\S)")
-ORDERED_LIST_START = re.compile(r"\d{1,9}[.)]")
-SAFE_ASCII_START = re.compile(r"[A-Za-z0-9\"'(]")
 BOLD_START = re.compile(r"\*\*[^\s*]")
 FOOTNOTE_DEF = re.compile(r"\[\^([0-9A-Za-z-]+)\]: (?=\S)")
 DELIMITER_ROW = re.compile(r"\|(?: *:?-+:? *\|)+")
 INLINE_MARK = re.compile(r"\*+|\[\^([0-9A-Za-z-]+)\]|[\[\]^|\n]")
 PARAGRAPH_INTERRUPTERS = "#>|-_=~`[:<"  # first characters of blocks that may interrupt a paragraph
 INLINE_SYNTAX = re.compile("[*\\[\\]^|\n\"']")  # what makes an inline run more than one plain text token
-CJK_EDGE = re.compile(f"[{CJK_OR_FULLWIDTH_PUNCT}]")
 ALIGNMENT = {(False, False): "", (True, False): ' style="text-align:left"',
              (False, True): ' style="text-align:right"', (True, True): ' style="text-align:center"'}
 BACKREF_ARROW = "\u21a9\ufe0e"
@@ -131,15 +129,12 @@ def _blocks(lines: list[str]) -> tuple[list[tuple], dict[str, str]]:
 
 def _starts_paragraph(text: str) -> bool:
     """Whether a line (or a container's content) with this text can only start or continue a
-    paragraph: no block can start at it and it interrupts nothing."""
-    if not text or text[0].isspace() or text[-1].isspace():
+    paragraph: plain_markdown's paragraph line, or one opening with ``**`` bold."""
+    if not text:
         return False
-    first = text[0]
-    if first >= "\x80":
-        return True
-    if first == "*":
-        return BOLD_START.match(text) is not None
-    return SAFE_ASCII_START.match(first) is not None and ORDERED_LIST_START.match(text) is None
+    if text[0] == "*":
+        return BOLD_START.match(text) is not None and not text[-1].isspace()
+    return is_paragraph_line(text)
 
 
 def _continues_paragraph(text: str) -> bool:
@@ -147,16 +142,13 @@ def _continues_paragraph(text: str) -> bool:
     starts no block that may interrupt one (a heading, quote, fence, rule, setext underline, list,
     table or footnote). Looser than :func:`_starts_paragraph`: an editor's hard-wrapped line may
     start with %, + or any Chinese punctuation."""
-    if not text or text[0].isspace() or text[-1].isspace():
-        return False
-    first = text[0]
-    if first >= "\x80":
+    if _starts_paragraph(text):
         return True
-    if first == "*":
-        return BOLD_START.match(text) is not None
-    if first == "+":
+    if not text or text[0].isspace() or text[-1].isspace() or text[0] == "*":
+        return False
+    if text[0] == "+":  # "+ " would start a list
         return len(text) > 1 and not text[1].isspace()
-    return first not in PARAGRAPH_INTERRUPTERS and ORDERED_LIST_START.match(text) is None
+    return text[0] not in PARAGRAPH_INTERRUPTERS and ORDERED_LIST_START.match(text) is None
 
 
 def _expect_blank(lines: list[str], index: int) -> int:
@@ -345,7 +337,7 @@ class _Renderer:
         """:meth:`_inline` of a run without inline syntax: one text token, no quotes to curl. Its
         ends have no white space (the callers strip it or refuse it); & and < are refused."""
         self.plain.append(text)
-        return (text.replace(">", "&gt;") if ">" in text else text), text
+        return escaped_text(text), text
 
     def _footnotes(self) -> str:
         if not self.referenced:

@@ -51,13 +51,13 @@ LISTS = ["- 甲\n- 乙", "1. 甲\n2. 乙\n3. 丙", "3. 甲\n4. 乙", "1. 甲\n  
 QUOTES = ["> 编者按：代表", "> 第一行\n> 第二行", "> 第一行\n懒惰行", "> **编者按：**代表", "> - 列表", ">> 两层"]
 
 
-def lines_of(draw_inline: str, start: str, end: str) -> str:
-    return start + draw_inline + end
+def line_of(text: str, start: str, end: str) -> str:
+    return start + text + end
 
 
 ARTICLE_LINES = st.one_of(
-    st.builds(lines_of, INLINE, st.sampled_from(LINE_STARTS), st.sampled_from(LINE_ENDS)),
-    st.builds(lines_of, INLINE, st.sampled_from(["", "## ", "- ", "1. ", "> ", "[^1]: ", "[^2]: "]), st.just("")),
+    st.builds(line_of, INLINE, st.sampled_from(LINE_STARTS), st.sampled_from(LINE_ENDS)),
+    st.builds(line_of, INLINE, st.sampled_from(["", "## ", "- ", "1. ", "> ", "[^1]: ", "[^2]: "]), st.just("")),
     st.sampled_from(TABLES), st.sampled_from(LISTS), st.sampled_from(QUOTES), st.just(""), st.just(""))
 ARTICLES = st.lists(ARTICLE_LINES, max_size=16).map("\n".join)
 
