@@ -1,12 +1,17 @@
-"""The edited issue's PDF, started before the build has read its cache or planned anything.
+"""The edited issue's PDF, started before the build has planned anything.
 
 Why: after an edit the editor waits for that issue's page and PDF. At 1000 issues the build's main
-process spends about a second reading its cache and the archive, checking the fonts and planning
-some 2,000 outputs before it knows which PDFs to render, and the PDF of a long issue then takes
-another 1.5 s in a worker. An issue's PDF depends only on its own file, site.yaml, the print
-templates and the fonts (its key, see liandong.pipeline.print_key), so the issue files changed
-since the build cache was last written are parsed here, on their own, and their PDFs submitted to
-the (already warming) PDF worker at once: the render runs while the main process plans.
+process spends about half a second checking the fonts and planning some 2,000 outputs before it
+knows which PDFs to render, and the PDF of a long issue then takes another half second or more in a
+worker. An issue's PDF depends only on its own file, site.yaml, the print templates and the fonts
+(its key, see liandong.pipeline.print_key), so the issue files changed since the build cache was
+last written are parsed here, on their own, and their PDFs submitted to a PDF worker at once: the
+render runs while the main process plans.
+
+The build calls this once it has read its cache and the archive (about 0.4 s at 1000 issues): by
+then the PDF workers' fork server, started as the build began, has imported WeasyPrint
+(liandong.pdf.start_workers_early), so the worker forked for the job starts at once. Called
+earlier, the main process would only wait for that import before it could go on.
 
 Nothing here decides what is published. The build uses an early render only for a PDF it plans
 with exactly the key the render was started with (same bytes, settings, templates and fonts), and

@@ -82,17 +82,17 @@ def _rebuild(site_dir: Path, out_dir: Path, cache_file: Path, inputs: str, optio
     try:
         with pdf_executor(options.executor, options.scheduler, config) as executor, \
                 PdfWorkers(executor, options.workers) as workers:
-            early = {}
-            if options.pdf:  # a source changed, most often an issue: its PDF starts before anything is planned
-                early = early_print.start(config, cache_file, workers.executor(), template_fingerprints(config)[1],
-                                          options.drafts)
-                if not early:  # else a worker starts WeasyPrint meanwhile; a second one would only compete
-                    workers.warm_up()
             cache = remembered(options.memo, cache_file) or (BuildCache.load(cache_file) if (out_dir / MARKER).exists()
                                                               else BuildCache())
             county_names = dict(cache.county_names)
             archive, problems = load_archive(config, cache.issues, county_names, drafts=options.drafts)
             raise_if_errors(problems)
+            early = {}
+            if options.pdf:  # a source changed, most often an issue: its PDF starts before anything is planned
+                early = early_print.start(config, cache_file, workers.executor(), template_fingerprints(config)[1],
+                                          options.drafts)
+                if not early:  # else a worker loads jieba and the fonts meanwhile; a second one would only compete
+                    workers.warm_up()
             run = Run(config, out_dir, cache_file, cache, archive, county_names, options, early)
             run.publish(workers, problems, progress)
         return run.finish(inputs if inputs == input_stamp(site_dir, options.stamp_options()) else None)

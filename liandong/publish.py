@@ -189,8 +189,9 @@ class PdfWorkers:
     never in this one: WeasyPrint's memory (hundreds of MB for a volume) goes with the worker, and
     ``-j 1`` measures the same work as ``-j N``, split differently.
 
-    :meth:`warm_up` starts a worker and has it import WeasyPrint while this process is still
-    loading and planning, so the edited issue's PDF does not wait for that second. On Ctrl-C or an
+    :meth:`warm_up` starts a worker and has it load jieba's dictionary and the fonts while this
+    process is still planning (WeasyPrint itself is loaded by the workers' fork server, see
+    liandong.pdf.start_workers_early). On Ctrl-C or an
     error the pool's workers are killed, not waited for (a volume can take a minute)."""
 
     def __init__(self, executor: Executor | None, workers: int | None) -> None:
