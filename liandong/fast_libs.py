@@ -8,9 +8,9 @@ through ``cffi``'s ``ffi.dlopen``, and cffi asks ``ctypes.util.find_library``
 about every name it cannot open directly.  On Linux the stock function runs
 ``/sbin/ldconfig -p`` once per call and, for every name the ldconfig cache does
 not list, ``gcc`` (with ``collect2`` and ``ld``) and then ``ld`` again: 224
-execve (about 90 programs) and about 0.2 s of CPU in every PDF worker — the
-forkserver starts each worker from a clean interpreter, so each one imports
-WeasyPrint (figures in the README's Benchmark section).
+execve (about 90 programs) and about 0.2 s of CPU in every process that imports
+WeasyPrint: the PDF workers' fork server (liandong.pdf_preload), any worker
+started without it, and Dask workers (figures in the README's Benchmark section).
 
 What changes, and what does not
 -------------------------------
