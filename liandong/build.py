@@ -100,10 +100,10 @@ def build(site_dir: Path, out_dir: Path | None = None, *, pdf: bool = True, pdf_
 
                 prime_memo(site_dir, out_dir, cache_file, memo)
             return BuildReport(out_dir, last.issues, last.pages, last.pdfs, (), (), last.warnings)
-        if pdf and executor is None and scheduler is None:  # before the pipeline's own imports
-            from liandong.pdf import start_workers_early
+        if pdf and executor is None and scheduler is None:  # WeasyPrint loads meanwhile (liandong.fork_server)
+            from liandong import fork_server
 
-            start_workers_early()
+            fork_server.ensure_running()
         from liandong.pipeline import rebuild
 
         return rebuild(site_dir, out_dir, cache_file, inputs, options, progress)

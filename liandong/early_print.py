@@ -10,7 +10,7 @@ render runs while the main process plans.
 
 The build calls this once it has read its cache and the archive (about 0.4 s at 1000 issues): by
 then the PDF workers' fork server, started as the build began, has imported WeasyPrint
-(liandong.pdf.start_workers_early), so the worker forked for the job starts at once. Called
+(liandong.fork_server), so the worker forked for the job starts at once. Called
 earlier, the main process would only wait for that import before it could go on.
 
 Nothing here decides what is published. The build uses an early render only for a PDF it plans

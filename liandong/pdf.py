@@ -21,6 +21,7 @@ from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from liandong import fork_server
 from liandong.errors import LiandongError, Location, Problem
 from liandong.interrupt import ignore_in_worker
 
@@ -236,58 +237,16 @@ def _print_env(config):
 _env_for = None
 
 
-WORKER_PRELOAD = ["liandong.pdf_preload"]  # what the fork server imports before it starts any worker
-
-
-def start_workers_early() -> None:
-    """Start the PDF workers' fork server now, so that it imports WeasyPrint while this process is
-    still starting up, reading its cache and planning.
-
-    Every PDF worker is then forked from a server that has WeasyPrint (and the print templates'
-    modules) loaded: the edited issue's PDF starts the moment it is submitted instead of after a
-    worker's half-second import, and N workers do not import it N times. Call it only for a build
-    that may render PDFs on local processes: the server costs that import once, in the
-    background on another core (if no PDF is rendered after all, that CPU is all it cost)."""
-    if "forkserver" in multiprocessing.get_all_start_methods():
-        ensure_fork_server()
-
-
-def ensure_fork_server() -> None:
-    """The fork server running, started (if it is not yet) with :data:`WORKER_PRELOAD`.
-
-    Python 3.11's fork server runs ``python -c``, so the folder it was started from comes first
-    in its ``sys.path``, and it imports its preload modules before it applies the caller's path:
-    a ``weasyprint.py`` or a ``liandong/`` folder in the site folder (where editors run liandong)
-    would be imported and run. PYTHONSAFEPATH (Python ≥ 3.11) keeps that folder off its path; the
-    workers it forks take this process's ``sys.path`` as always. Every pool on the fork server
-    starts it here (liandong.reader's too), so none starts it without."""
-    from multiprocessing import forkserver
-
-    multiprocessing.set_forkserver_preload(WORKER_PRELOAD)
-    before = os.environ.get("PYTHONSAFEPATH")
-    os.environ["PYTHONSAFEPATH"] = "1"
-    try:
-        forkserver.ensure_running()
-    finally:
-        if before is None:
-            del os.environ["PYTHONSAFEPATH"]
-        else:
-            os.environ["PYTHONSAFEPATH"] = before
-
-
 def process_pool(workers: int, background: bool = False) -> Executor:
     """Worker processes for PDFs. forkserver starts them from a clean process, which is safe even
     when the caller runs threads (``liandong serve``); the server imports WeasyPrint once, before
-    it starts any worker (see :func:`start_workers_early`).
+    it starts any worker (see liandong.fork_server).
 
     ``background`` (serve) lowers the workers' CPU priority: on a 2-core machine two workers
     drawing the PDF and the volume took the CPU from the browser reloading the edited page and
     from the server sending it, and the page showed the edit ~0.5 s after it was live. A PDF
     still gets every core nothing else wants."""
-    forkserver = "forkserver" in multiprocessing.get_all_start_methods()
-    if forkserver:
-        ensure_fork_server()
-    context = multiprocessing.get_context("forkserver" if forkserver else "spawn")
+    context = multiprocessing.get_context("forkserver" if fork_server.ensure_running() else "spawn")
     return ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=start_worker,
                                initargs=(os.getpid(), BACKGROUND_NICENESS if background else 0))
 

@@ -1,5 +1,5 @@
 """Imported by the PDF workers' fork server before it forks any worker (see
-liandong.pdf.start_workers_early): WeasyPrint and the modules a print job uses, so that every worker
+liandong.fork_server): WeasyPrint and the modules a print job uses, so that every worker
 starts with them loaded instead of importing them itself.
 
 Only imports: nothing here opens a file or a font a forked worker would share with its siblings

@@ -191,7 +191,7 @@ class PdfWorkers:
 
     :meth:`warm_up` starts a worker and has it load jieba's dictionary and the fonts while this
     process is still planning (WeasyPrint itself is loaded by the workers' fork server, see
-    liandong.pdf.start_workers_early). On Ctrl-C or an
+    liandong.fork_server). On Ctrl-C or an
     error the pool's workers are killed, not waited for (a volume can take a minute)."""
 
     def __init__(self, executor: Executor | None, workers: int | None) -> None:

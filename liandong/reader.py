@@ -184,9 +184,9 @@ _inherited: tuple[list[tuple[Path, bytes, str]], SiteConfig, int] | None = None 
 
 def _pool(workers: int, method: str) -> ProcessPoolExecutor:
     if method == "forkserver":
-        from liandong.pdf import ensure_fork_server
+        from liandong import fork_server
 
-        ensure_fork_server()  # the PDF workers' server: started with a safe path, whichever pool comes first
+        fork_server.ensure_running()  # started with a safe path, whichever pool comes first
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker,
                                initargs=(os.getpid(),))
 

@@ -1,5 +1,5 @@
 """PDF workers start with WeasyPrint already loaded: their fork server imports it once, before it
-forks any of them (liandong.pdf.start_workers_early), and the build's own process never does."""
+forks any of them (liandong.fork_server), and the build's own process never does."""
 
 from __future__ import annotations
 
@@ -21,10 +21,10 @@ SCRIPT = textwrap.dedent('''
 
 
     if __name__ == "__main__":
-        from liandong import pdf
+        from liandong import fork_server, pdf
 
         if sys.argv[1] == "early":
-            pdf.start_workers_early()
+            fork_server.ensure_running()
         pool = pdf.process_pool(2)
         seen = [pool.submit(modules_at_job_start).result() for _ in range(4)]
         pool.shutdown()
