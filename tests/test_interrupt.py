@@ -272,6 +272,23 @@ def test_a_build_that_dies_after_a_swap_leaves_no_stale_page(site, monkeypatch):
     assert EDIT[1] in page.read_text(encoding="utf-8") and EDIT[2] not in page.read_text(encoding="utf-8")
 
 
+def pdf_workers(build_process) -> list:
+    """The PDF workers under a build (psutil processes): what the fork server started, not the
+    server itself. A short-lived child (a worker's ldconfig or fc-list) may be gone, or a zombie not
+    yet reaped, by the time it is looked at: it is skipped (psutil's ZombieProcess is a
+    NoSuchProcess)."""
+    import psutil
+
+    found = []
+    for child in build_process.children(recursive=True):
+        try:
+            if "forkserver" in " ".join(child.cmdline()) and child.ppid() != build_process.pid:
+                found.append(child)
+        except psutil.NoSuchProcess:
+            continue
+    return found
+
+
 def test_killed_build_leaves_no_pdf_worker_behind(tmp_path):
     """SIGKILL (or the OOM killer) gives a build no chance to stop its PDF pool: the workers must
     notice on their own and exit, not stay with hundreds of MB and the build's stdout held open
@@ -285,8 +302,7 @@ def test_killed_build_leaves_no_pdf_worker_behind(tmp_path):
     workers: list[psutil.Process] = []
     deadline = time.monotonic() + 300
     while not workers and time.monotonic() < deadline and build_process.poll() is None:
-        workers = [child for child in me.children(recursive=True)
-                   if "forkserver" in " ".join(child.cmdline()) and child.ppid() != me.pid]
+        workers = pdf_workers(me)
         time.sleep(0.05)
     assert workers, "no PDF worker was seen while the build ran"
     build_process.send_signal(signal.SIGKILL)
@@ -313,11 +329,10 @@ def test_pdf_worker_killed_by_the_system_is_reported_and_nothing_is_published(tm
     killed = False
     deadline = time.monotonic() + 300
     while not killed and time.monotonic() < deadline and build_process.poll() is None:
-        for child in me.children(recursive=True):
-            try:  # a short-lived child (a worker's ldconfig) may be gone before it is looked at
-                if "forkserver" in " ".join(child.cmdline()) and child.ppid() != me.pid:  # a worker
-                    child.kill()
-                    killed = True
+        for worker in pdf_workers(me):
+            try:
+                worker.kill()
+                killed = True
             except psutil.NoSuchProcess:
                 continue
         time.sleep(0.02)
