@@ -210,8 +210,11 @@ def alive(pid: int) -> bool:
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_signal_during_parallel_pdfs_stops_workers_quietly(tmp_path, sig, code):
     site = copy_site(tmp_path / "site")
+    tmpdir = tmp_path / "tmp"  # the workers' font files go there, and must not stay (liandong.pdf.keep_font_files_in)
+    tmpdir.mkdir()
     process = subprocess.Popen([sys.executable, "-m", "liandong", "build", "-j", "2"], cwd=site,
-                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True,
+                               env={**os.environ, "TMPDIR": str(tmpdir)})
     workers: set[int] = set()
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and process.poll() is None:
@@ -231,6 +234,7 @@ def test_signal_during_parallel_pdfs_stops_workers_quietly(tmp_path, sig, code):
         time.sleep(0.1)
     assert workers and not [(pid, Path(f"/proc/{pid}/cmdline").read_bytes()) for pid in workers if alive(pid)]
     assert not (site / "build").exists() and not leftovers(site)
+    assert not [p.name for p in tmpdir.iterdir() if p.is_dir()]
 
 
 def test_concurrent_builds_are_serialised_with_a_message(tmp_path):

@@ -4,6 +4,7 @@ forks any of them (liandong.fork_server), and the build's own process never does
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import textwrap
@@ -73,3 +74,25 @@ def test_modules_in_the_site_folder_are_never_imported(tmp_path):
     assert done.returncode == 0, done.stderr
     assert not marker.exists(), marker.read_text()
     assert list((site / "build").rglob("*.pdf"))
+
+
+def left_in(tmpdir: Path) -> list[str]:
+    """Folders a build left in its temporary folder (jieba keeps a cache file there on purpose)."""
+    return sorted(p.name for p in tmpdir.iterdir() if p.is_dir())
+
+
+def test_pdf_workers_leave_no_font_folders_behind(tmp_path):
+    """WeasyPrint copies each @font-face font into a temporary folder that only a finalizer of its
+    own removes, which a worker process never runs: every build used to leave a folder per PDF
+    worker in /tmp (0.4–8 MB each)."""
+    site = copy_site(tmp_path / "site")
+    for issue in sorted((site / "content").glob("*/*.md"))[1:]:
+        issue.unlink()
+    tmpdir = tmp_path / "tmp"
+    tmpdir.mkdir()
+    done = subprocess.run([sys.executable, "-m", "liandong", "build", "-j", "2"], cwd=site, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, timeout=300,
+                          env={**os.environ, "TMPDIR": str(tmpdir), "PYTHONIOENCODING": "utf-8"})
+    assert done.returncode == 0, done.stderr
+    assert len(list((site / "build").rglob("*.pdf"))) == 2  # the issue and its year's volume, on two workers
+    assert left_in(tmpdir) == []
