@@ -1,5 +1,5 @@
 """`python -m liandong` runs the command-line interface."""
 
-from liandong.cli import main
+from liandong.cli import run
 
-main()
+run()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from pathlib import Path
 
 import click
@@ -365,5 +366,38 @@ def serve(site_dir: Path, port: int, pdf: bool) -> None:
         raise click.ClickException(f"无法在端口 {port} 上启动预览：{cli_zh.os_error(exc)}") from exc
 
 
+def run() -> None:
+    """The ``liandong`` command as installed (and ``python -m liandong``): :func:`main`, then an
+    exit that skips the interpreter's teardown.
+
+    Why: at exit CPython frees every object one by one and clears every module; after a build of
+    1000 issues that is the parsed archive, ~0.05 s of CPU and 0.07 s of wall time spent on
+    memory the kernel takes back at once (alternated cold builds of generate_alt.py's archive). The
+    exit hooks still run first (multiprocessing's and the temporary folders' finalizers, logging),
+    and the standard streams are flushed. Only when no other thread is left, which a thread's own
+    end would need; tests that call :func:`main` in-process keep the ordinary exit."""
+    try:
+        main()
+    except SystemExit as done:
+        if threading.active_count() == 1:
+            exit_without_teardown(done.code)
+        raise
+
+
+def exit_without_teardown(code) -> None:
+    import atexit
+
+    status = code if isinstance(code, int) else (0 if code is None else 1)
+    if not isinstance(code, (int, type(None))):
+        print(code, file=sys.stderr)  # what sys.exit("message") prints
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):
+            status = status or 1  # as the ordinary exit reports a failed flush of stdout
+    os._exit(status)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()
