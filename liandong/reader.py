@@ -18,6 +18,7 @@ from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 
+from liandong import county_prefetch
 from liandong import schema as s
 from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
@@ -91,6 +92,7 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
         digest = issue_digest(config, path, data)
         slots.append((known or {}).get(digest) or (path, data, digest))
     pending = [slot for slot in slots if isinstance(slot, tuple)]
+    prefetch = county_prefetch.start(pending, county_names or {})  # pinyin while the files parse
     parsed = iter(parse_all(pending, config))
     del pending
     issues: list[Issue] = []
@@ -107,7 +109,8 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
     problems += numbering_problems(issues)
     archive = Archive([issue for issue in issues if drafts or not issue.draft],
                       drafts=[issue for issue in issues if issue.draft])
-    archive.counties = group_counties(archive, {} if county_names is None else county_names)
+    archive.counties = group_counties(archive, {} if county_names is None else county_names,
+                                      prefetch.names() if prefetch is not None else {})
     return archive, problems
 
 
@@ -514,15 +517,17 @@ def county_slug(name: str) -> str:
     return county_name(name).slug
 
 
-def group_counties(archive: Archive, names: dict[str, CountyName]) -> list[County]:
-    """Counties sorted by name in pinyin order; slugs made unique in that order."""
+def group_counties(archive: Archive, names: dict[str, CountyName],
+                   prefetched: Mapping[str, CountyName] | None = None) -> list[County]:
+    """Counties sorted by name in pinyin order; slugs made unique in that order. A name missing
+    from ``names`` is added to it: from ``prefetched`` (liandong.county_prefetch) or worked out."""
     entries: dict[str, list] = {}
     for issue in archive.issues:
         for article in issue.articles:
             entries.setdefault(article.county, []).append((issue, article))
     for name in entries:
         if name not in names:
-            names[name] = county_name(name)
+            names[name] = (prefetched or {}).get(name) or county_name(name)
     counties, used = [], set()
     for name in sorted(entries, key=lambda n: (names[n].sort_key, n)):
         slug = base = names[name].slug
