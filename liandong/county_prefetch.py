@@ -16,74 +16,33 @@ and when no county name is known yet (an incremental build has them in its cache
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 import re
-import threading
 from pathlib import Path
 
-from liandong.interrupt import ignore_in_worker
+from liandong import forked
 
 PREFETCH_FROM = 48  # files to parse: as liandong.reader.PARALLEL_PARSE_FROM
-WAIT_MOST = 30  # seconds; it needs well under one (MOST_NAMES): past that something is wrong with it
+MOST_NAMES = 5000  # a bound on the forked process's time (~70 µs a name) whatever the files say
 
 
-class Prefetch:
-    """The forked process and the pipe its names come back on."""
-
-    def __init__(self, process, receiver) -> None:
-        self.process, self.receiver = process, receiver
-
-    def names(self) -> dict:
-        """The names it worked out (waiting for them if need be), or {} if it failed."""
-        try:
-            found = self.receiver.recv() if self.receiver.poll(WAIT_MOST) else {}
-        except (EOFError, OSError):
-            found = {}
-        finally:
-            self.receiver.close()
-            self.process.join(timeout=5)
-            if self.process.is_alive():
-                self.process.kill()
-                self.process.join()
-        return found if isinstance(found, dict) else {}
-
-
-def start(pending: list[tuple[Path, bytes, str]], known: dict) -> Prefetch | None:
-    """Fork the process that names the counties of ``pending`` files, or None where it would not help."""
-    if known or len(pending) < PREFETCH_FROM or (os.cpu_count() or 1) < 2 or threading.active_count() != 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+def start(pending: list[tuple[Path, bytes, str]], known: dict) -> forked.Forked | None:
+    """Fork the process that names the counties of ``pending`` files, or None where it would not
+    help; its ``result()`` is {county: CountyName}, or None."""
+    if known or len(pending) < PREFETCH_FROM:
         return None
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    process = context.Process(target=_name_counties, args=(pending, sender, os.getpid()), daemon=True,
-                              name="liandong-county-names")
-    process.start()
-    sender.close()
-    return Prefetch(process, receiver)
+    return forked.start(name_counties, pending, name="liandong-county-names")
 
 
-def _name_counties(pending: list[tuple[Path, bytes, str]], sender, parent: int) -> None:
-    """In the forked process: send {county: CountyName} for the counties the files declare."""
+def name_counties(pending: list[tuple[Path, bytes, str]]) -> dict:
+    """{county: CountyName} for the counties the files declare (at most MOST_NAMES)."""
     from liandong.reader import county_name
 
-    ignore_in_worker(parent)
-    names: dict = {}
-    try:
-        counties: set[str] = set()
-        for _, data, _ in pending:
-            counties.update(declared_counties(data))
-            if len(counties) > MOST_NAMES:
-                break
-        for county in sorted(counties)[:MOST_NAMES]:
-            names[county] = county_name(county)
-    except Exception:  # noqa: BLE001 — the main process names whatever is missing
-        names = {}
-    sender.send(names)
-    sender.close()
-
-
-MOST_NAMES = 5000  # a bound on this process's time (~70 µs a name) whatever the files say
+    counties: set[str] = set()
+    for _, data, _ in pending:
+        counties.update(declared_counties(data))
+        if len(counties) > MOST_NAMES:
+            break
+    return {county: county_name(county) for county in sorted(counties)[:MOST_NAMES]}
 
 
 FRONT_MATTER_MOST = 64 * 1024  # bytes; the parser refuses front matter this large anyway (yamlsource.MAX_CHARS)

@@ -110,7 +110,7 @@ def load_archive(config: SiteConfig, known: Mapping[str, Issue] | None = None,
     archive = Archive([issue for issue in issues if drafts or not issue.draft],
                       drafts=[issue for issue in issues if issue.draft])
     archive.counties = group_counties(archive, {} if county_names is None else county_names,
-                                      prefetch.names() if prefetch is not None else {})
+                                      (prefetch.result() if prefetch is not None else None) or {})
     return archive, problems
 
 

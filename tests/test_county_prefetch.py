@@ -90,17 +90,8 @@ def test_the_names_worked_out_are_bounded_whatever_the_files_declare(monkeypatch
     main process names the rest, only those articles really have)."""
     from liandong import county_prefetch
 
-    class Sender:
-        def send(self, names):
-            self.names = names
-
-        def close(self):
-            pass
-
-    monkeypatch.setattr(county_prefetch, "ignore_in_worker", lambda parent: None)  # not a worker here
     monkeypatch.setattr(county_prefetch, "MOST_NAMES", 40)
     lines = "".join(f"  - county: 县{index}\n" for index in range(3000))
     pending = [(Path(f"{n}.md"), f"---\narticles:\n{lines}---\n".encode(), "") for n in range(3)]
-    sender = Sender()
-    county_prefetch._name_counties(pending, sender, 0)
-    assert len(sender.names) == 40 and all(name.startswith("县") for name in sender.names)
+    names = county_prefetch.name_counties(pending)
+    assert len(names) == 40 and all(name.startswith("县") for name in names)
