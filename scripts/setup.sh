@@ -127,6 +127,12 @@ if [ $up_to_date = 0 ]; then
   DID_SOMETHING=1
 fi
 
+# liandong's own bytecode, as pip writes it for an installed package: an editable install imports
+# the sources, and where PYTHONDONTWRITEBYTECODE is set (as in some CI shells) every command compiled
+# them again (34 modules for a build, 0.05 s). compileall writes only what is missing or stale, and
+# Python ignores (and compiles in memory) a .pyc older than its source.
+.venv/bin/python -m compileall -q liandong >/dev/null || true
+
 if [ $WITH_TESTS = 1 ]; then
   # From the npm registry, kept out of git under .tools/: the Nu Html Checker (vnu.jar), and
   # axe-core, the accessibility rules the browser tests inject into pages.
