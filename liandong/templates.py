@@ -16,7 +16,7 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup, escape
 
-from liandong import theme_lookup
+from liandong import __version__, theme_lookup
 from liandong.chinese import chinese_date, compress_punctuation, spaced_name
 from liandong.config import SiteConfig, _display_path
 from liandong.markdown import MEDIA_SCHEME
@@ -63,6 +63,7 @@ def make_env(config: SiteConfig, *, reload: bool = True) -> jinja2.Environment:
     env = jinja2.Environment(
         auto_reload=reload,
         loader=jinja2.FileSystemLoader(template_dirs(config)),
+        bytecode_cache=bytecode_cache(),
         autoescape=jinja2.select_autoescape(["html", "xml"]),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
@@ -77,6 +78,44 @@ def make_env(config: SiteConfig, *, reload: bool = True) -> jinja2.Environment:
     env.filters["with_media"] = lambda html, prefix: Markup(str(html).replace(
         f'src="{MEDIA_SCHEME}', f'src="{escape(prefix)}'))
     return env
+
+
+def bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept between runs, as Python keeps compiled modules: compiling the
+    theme's templates took 0.05–0.07 s of every cold build (and of every PDF worker's first job),
+    in the main process, before the pages could be rendered on all cores.
+
+    Jinja's own file cache: an entry is used only for the same template file with the same source
+    (Jinja checks a checksum) and the same Jinja and Python; liandong's version is in the names,
+    since the compiled code also depends on the environment's settings above. It lives in the
+    user's cache folder (``$XDG_CACHE_HOME`` or ``~/.cache``), in a folder only the user may
+    read or write (checked, as Jinja checks its default one); where there is none to be had, no
+    cache, and every run compiles as before."""
+    global _bytecode_cache
+    if _bytecode_cache is None:
+        _bytecode_cache = _private_cache_folder()
+    if not _bytecode_cache:
+        return None
+    return jinja2.FileSystemBytecodeCache(_bytecode_cache, f"liandong-{__version__}-jinja-{jinja2.__version__}-%s.cache")
+
+
+_bytecode_cache: str | None = None  # "" once it is known there is none
+
+
+def _private_cache_folder() -> str:
+    import os
+    import stat
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = os.path.join(base, "liandong", "templates")
+    try:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        status = os.lstat(folder)
+        if status.st_uid != os.getuid() or not stat.S_ISDIR(status.st_mode) or stat.S_IMODE(status.st_mode) & 0o077:
+            return ""
+    except (OSError, AttributeError):  # a read-only home, no getuid (Windows)
+        return ""
+    return folder
 
 
 def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, extra: dict | None = None) -> str:
