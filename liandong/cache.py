@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
+import itertools
 import os
 import secrets
 from dataclasses import dataclass, field
@@ -133,15 +134,29 @@ def verified(data: bytes) -> memoryview:
 
 def write_signed(path: Path, payload: bytes) -> None:
     """Atomically: a crash or a full disk leaves the previous file (or none), never half of one."""
+    temporary = write_signed_aside(path, payload)
+    try:
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def write_signed_aside(path: Path, payload: bytes) -> Path:
+    """The signed file written complete under a temporary name next to ``path``, for the caller to
+    move into place (or delete)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{next(_temporaries)}.tmp")
     try:
         with open(temporary, "wb") as stream:  # sign(payload), without copying a large payload into it
             stream.write(_signature(payload).encode() + b"\n")
             stream.write(payload)
-        os.replace(temporary, path)
-    finally:
+    except BaseException:
         temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
+_temporaries = itertools.count()
 
 
 def read_signed_json(path: Path) -> Any:
@@ -278,6 +293,20 @@ class Stamp:
 
 
 @dataclass
+class PreparedCache:
+    """A cache file written aside by :meth:`BuildCache.prepare`, and the cache it holds."""
+
+    cache: BuildCache
+    temporary: Path
+
+    def discard(self) -> None:
+        try:
+            self.temporary.unlink(missing_ok=True)
+        except OSError:
+            pass
+
+
+@dataclass
 class BuildCache:
     issues: dict[str, Issue] = field(default_factory=dict)  # digest → parsed issue
     outputs: dict[str, str] = field(default_factory=dict)  # dest under build/ → key it was made from
@@ -313,22 +342,45 @@ class BuildCache:
         except (Damaged, ValueError, TypeError):
             return cls(warnings=[_discarded(path)])
 
-    def save(self, path: Path) -> list[Problem]:
-        """Written after the output is in place, atomically; returns a warning if it could not be."""
-        record = {
-            "format": CACHE_FORMAT, "version": __version__,
-            "issues": {digest: issue_to_json(issue) for digest, issue in self.issues.items()},
-            "outputs": self.outputs, "fonts_checked": sorted(self.fonts_checked),
-            "county_names": {name: [list(entry.sort_key), entry.slug] for name, entry in self.county_names.items()},
-        }
+    def save(self, path: Path, prepared: PreparedCache | None = None) -> list[Problem]:
+        """Written after the output is in place, atomically; returns a warning if it could not be.
+
+        ``prepared`` is this same cache already written aside (:meth:`prepare`): it is only moved
+        into place. Another cache's is deleted, and this one written."""
         try:
-            write_signed(path, orjson.dumps(record))
+            if prepared is not None and prepared.cache == self:
+                os.replace(prepared.temporary, path)
+            else:
+                write_signed(path, orjson.dumps(self.record()))
             path.with_suffix(".pending").unlink(missing_ok=True)  # the cache now says what is live
         except OSError as exc:
             self.forget(path)
             return [Problem(Location(_shown(path)), f"无法写入构建缓存（{_reason(exc)}）；本次输出不受影响，"
                                                     "下次构建将全部重做", is_error=False)]
+        finally:
+            if prepared is not None:
+                prepared.discard()
         return []
+
+    def prepare(self, path: Path) -> PreparedCache | None:
+        """This cache written next to ``path`` under a temporary name, ready for :meth:`save` once
+        the output it describes is in place; None if it could not be written (save then writes it).
+
+        Why: for 1000 issues the file is 23 MB and took 0.08–0.13 s to write at the very end of a
+        cold build, with both cores idle; prepared while the pages render (liandong.page_pool),
+        it shares the cores with them instead."""
+        try:
+            return PreparedCache(self, write_signed_aside(path, orjson.dumps(self.record())))
+        except OSError:
+            return None
+
+    def record(self) -> dict:
+        return {
+            "format": CACHE_FORMAT, "version": __version__,
+            "issues": {digest: issue_to_json(issue) for digest, issue in self.issues.items()},
+            "outputs": self.outputs, "fonts_checked": sorted(self.fonts_checked),
+            "county_names": {name: [list(entry.sort_key), entry.slug] for name, entry in self.county_names.items()},
+        }
 
     def forget(self, path: Path) -> None:
         """Drop the cache file: used before an output folder is replaced by a failed/partial state."""

@@ -39,9 +39,10 @@ def parallel(pages: list[Page]) -> bool:
 
 
 def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,
-                step: Callable[[str], None]) -> None:
+                step: Callable[[str], None], meanwhile: Callable[[], None] | None = None) -> None:
     """Render (``render``: a page's text as written) and write ``pages`` into ``stage`` on all
-    cores; ``step`` hears of each page written.
+    cores; ``step`` hears of each page written; ``meanwhile`` is called once the workers have
+    their work, for this process's own share (it would wait idle otherwise).
     A template error in any worker is raised here, as it would be in a serial build."""
     global _work
     pages = write_first_of_each_template(render, pages, stage, step)
@@ -52,6 +53,8 @@ def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,
                                initargs=(os.getpid(),))
     try:
         futures = [pool.submit(_write_chunk, index) for index in range(chunks)]
+        if meanwhile is not None:
+            meanwhile()
         for future in as_completed(futures):
             for dest in future.result():
                 step(dest)

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Iterator
 
 from liandong.build import BuildReport, Options, Progress, trees_key
-from liandong.cache import BuildCache, Stamp, input_stamp, mark_pending
+from liandong.cache import BuildCache, PreparedCache, Stamp, input_stamp, mark_pending
 from liandong import early_print
 from liandong.cluster import pdf_executor
 from liandong.compact import compact_page
@@ -122,6 +122,7 @@ class Run:
         self.removed: list[str] = []
         self.problems: list[Problem] = []
         self.counts = (0, 0, 0)  # issues, pages, PDFs
+        self.prepared: PreparedCache | None = None  # the cache written aside meanwhile (prepare_cache)
         self.keys: dict[str, str] = {}  # every output this build plans so far, with its key
 
     def publish(self, workers: PdfWorkers, problems: list[Problem], progress: Progress) -> None:
@@ -141,11 +142,14 @@ class Run:
                                    after_swap=self.went_live, on_live=options.on_live, trees=kept_trees(options.memo, out_dir),
                                    early=lambda page: early_print.claim(self.early, page.dest, self.keys[page.dest]))
         self.keys = dict(first.keys)
+        live_after_first = {**{dest: key for dest, key in self.live.items() if is_late(dest)}, **first.keys}
         try:
             batches = first_batches(first, self.cache, out_dir, options.html_first)
+            last = max((index for index, batch in enumerate(batches) if batch), default=None)
             for index, batch in enumerate(batches):
-                self.publisher.publish(batch, following=tuple(b.name for b in batches[index + 1:] if b))
-            self.live = {**{dest: key for dest, key in self.live.items() if is_late(dest)}, **first.keys}
+                self.publisher.publish(batch, following=tuple(b.name for b in batches[index + 1:] if b),
+                                       meanwhile=(lambda: self.prepare_cache(live_after_first)) if index == last else None)
+            self.live = live_after_first
             if self.publisher.live:  # the next build starts from what is live now, should this one stop here
                 self.save_cache()
             late_keys, late = plan_late_phase(archive, config, web_print, css, kept, options, self.live, out_dir)
@@ -153,6 +157,9 @@ class Run:
             self.publisher.publish(late)
         finally:
             early_print.drop(self.early)
+            if self.prepared is not None:  # not saved: the build stopped before the exchange
+                self.prepared.discard()
+                self.prepared = None
             self.publisher.close(keep=options.memo is not None)
         self.live = {**first.keys, **late_keys}
         pdfs = len(first.prints) + (sum(dest.endswith(".pdf") for dest in late_keys) if css else 0)
@@ -177,9 +184,17 @@ class Run:
         except (KeyboardInterrupt, OSError):
             pass  # the journal still covers it
 
+    def prepare_cache(self, live: dict[str, str]) -> None:
+        """Write the cache the first phase will leave, aside, while its pages render (BuildCache.prepare)."""
+        self.prepared = self.new_cache(live).prepare(self.cache_file)
+
+    def new_cache(self, live: dict[str, str]) -> BuildCache:
+        return BuildCache(self.issues, dict(live), set(self.fonts_checked), dict(self.county_names))
+
     def save_cache(self) -> None:
-        cache = BuildCache(self.issues, dict(self.live), set(self.fonts_checked), dict(self.county_names))
-        problems = cache.save(self.cache_file)
+        cache = self.new_cache(self.live)
+        prepared, self.prepared = self.prepared, None
+        problems = cache.save(self.cache_file, prepared)
         self.notes += problems
         self.saved = dict(self.live)
         if self.options.memo is not None and not problems:

@@ -82,10 +82,12 @@ class Publisher:
         self.live: list[str] = []  # names of the phases this build has exchanged in
         self.finished = False  # every phase is live (only the cache may still lag)
 
-    def publish(self, batch: Batch, following: tuple[str, ...] = ()) -> None:
+    def publish(self, batch: Batch, following: tuple[str, ...] = (),
+                meanwhile: Callable[[], None] | None = None) -> None:
         """Stage the batch over a copy of the live tree and exchange it in; its PDFs are submitted
         first, so they render while the copy is linked and the pages are written. ``on_live`` hears the
-        batch's name and the batches still to come that have work (serve: is a PDF on its way?)."""
+        batch's name and the batches still to come that have work (serve: is a PDF on its way?).
+        ``meanwhile`` runs while other processes write the pages, if they do (liandong.page_pool)."""
         if not batch:
             return
         self.before_swap(batch.dests())  # the cache stops vouching for them (liandong.cache.mark_pending)
@@ -96,7 +98,7 @@ class Publisher:
                     self.trees.stage(reuse=True, on_swapped=lambda: self.live.append(batch.name),
                                      changes=batch.dests) as stage:
                 self.progress.start(batch.size())
-                self.write_pages(batch.pages, stage)
+                self.write_pages(batch.pages, stage, meanwhile)
                 for dest, data in batch.files.items():
                     write_file(stage, dest, data.read_bytes() if isinstance(data, Path) else data)
                     self.progress.step(dest)
@@ -122,13 +124,13 @@ class Publisher:
         if not keep:
             self.trees.close()
 
-    def write_pages(self, pages: list[Page], stage: Path) -> None:
+    def write_pages(self, pages: list[Page], stage: Path, meanwhile: Callable[[], None] | None = None) -> None:
         """Render and write the batch's pages: on all cores for a cold build of a large archive
         (liandong.page_pool), else one at a time, so a thousand pages never sit in memory."""
         from liandong import page_pool
 
         if page_pool.parallel(pages):
-            page_pool.write_pages(self.render_page, pages, stage, self.progress.step)
+            page_pool.write_pages(self.render_page, pages, stage, self.progress.step, meanwhile)
             return
         for page in pages:
             write_file(stage, page.dest, self.render_page(page))

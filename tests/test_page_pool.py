@@ -14,6 +14,7 @@ from pathlib import Path
 
 from conftest import copy_site
 
+from liandong.cache import CACHE_DIR, BuildCache
 from liandong.config import load_config
 from liandong.reader import load_archive
 
@@ -58,6 +59,19 @@ def test_pages_from_the_pool_are_the_serial_pages(tmp_path):
     assert report["calls"] and report["calls"][0] == report["pages"]  # every page went through the pool
     assert tree(serial / "build") == tree(pooled / "build")
     assert not filecmp.dircmp(serial / "build", pooled / "build").diff_files
+    # the pooled build wrote its cache aside while the pages rendered (BuildCache.prepare): the
+    # same cache as the serial build's, and no temporary file left
+    assert cache_record(pooled) == cache_record(serial)
+    assert not list((pooled / CACHE_DIR).glob("*.tmp"))
+
+
+def cache_record(site: Path) -> dict:
+    [file] = [f for f in (site / CACHE_DIR).glob("*.json") if not f.name.startswith(".")]
+    record = BuildCache.load(file).record()
+    assert record["issues"] and record["outputs"]
+    for issue in record["issues"].values():
+        issue["path"] = Path(issue["path"]).relative_to(site).as_posix()  # the two sites' folders differ
+    return record
 
 
 def test_template_error_in_a_worker_names_the_template(tmp_path):
@@ -73,3 +87,25 @@ def test_template_error_in_a_worker_names_the_template(tmp_path):
     assert "county.html:3" in result["error"] and "未定义" in result["error"]
     assert result["calls"]  # the error came from the pool
     assert not (site / "build").exists()  # nothing half-written is left in place
+    assert not list((site / CACHE_DIR).glob("*.tmp"))  # nor the cache written aside meanwhile
+
+
+def test_a_cache_written_aside_is_moved_into_place_only_if_it_is_the_one_saved(tmp_path):
+    site = copy_site(tmp_path / "site")
+    archive, _ = load_archive(load_config(site))
+    issues = {issue.digest: issue for issue in archive.issues}
+    path = tmp_path / "cache" / "build.json"
+    plain = BuildCache(issues, {"index.html": "k1"})
+    plain.save(path)
+    expected = path.read_bytes()
+    path.unlink()
+
+    prepared = BuildCache(issues, {"index.html": "k1"}).prepare(path)
+    assert prepared is not None and prepared.temporary.is_file() and not path.exists()
+    assert BuildCache(issues, {"index.html": "k1"}).save(path, prepared) == []
+    assert path.read_bytes() == expected and not prepared.temporary.exists()
+
+    outdated = BuildCache(issues, {"index.html": "k0"}).prepare(path)  # the build went otherwise
+    assert BuildCache(issues, {"index.html": "k1"}).save(path, outdated) == []
+    assert path.read_bytes() == expected and not outdated.temporary.exists()
+    assert sorted(p.name for p in path.parent.iterdir()) == ["build.json"]
