@@ -96,7 +96,25 @@ def bytecode_cache() -> jinja2.BytecodeCache | None:
         _bytecode_cache = _private_cache_folder()
     if not _bytecode_cache:
         return None
-    return jinja2.FileSystemBytecodeCache(_bytecode_cache, f"liandong-{__version__}-jinja-{jinja2.__version__}-%s.cache")
+    return QuietBytecodeCache(_bytecode_cache, f"liandong-{__version__}-jinja-{jinja2.__version__}-%s.cache")
+
+
+class QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja's file cache, whose failures only cost a compilation: an entry that cannot be read (cut
+    short by a full disk, damaged) is compiled again, and one that cannot be written (a full disk, a
+    read-only home) is not kept. Jinja's own lets both errors stop the build."""
+
+    def load_bytecode(self, bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 — pickle and marshal fail in many ways on a damaged file
+            bucket.reset()
+
+    def dump_bytecode(self, bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
 
 
 _bytecode_cache: str | None = None  # "" once it is known there is none

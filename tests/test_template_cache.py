@@ -5,6 +5,7 @@ again, and a cache folder that others may write to is never used."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -24,6 +25,12 @@ def pages(site: Path) -> dict[str, bytes]:
     return {p.relative_to(site / "build").as_posix(): p.read_bytes() for p in sorted((site / "build").rglob("*.html"))}
 
 
+def cold_again(site: Path) -> None:
+    """No output and no build cache: the next build renders every page, from the templates."""
+    shutil.rmtree(site / "build")
+    shutil.rmtree(site / ".liandong-cache")
+
+
 def compiled(cache_home: Path) -> list[Path]:
     folder = cache_home / "liandong" / "templates"
     return sorted(folder.glob("*.cache")) if folder.is_dir() else []
@@ -37,6 +44,7 @@ def test_pages_are_the_same_compiled_now_or_taken_from_the_cache(tmp_path):
     assert len(entries) >= 5  # base, issue, year, home, county … compiled once
     assert (cache_home / "liandong" / "templates").stat().st_mode & 0o777 == 0o700
     stamps = {entry: entry.stat().st_mtime_ns for entry in entries}
+    cold_again(site)
     build(site, cache_home)  # from the cache: nothing compiled again, nothing written
     assert pages(site) == first
     assert {entry: entry.stat().st_mtime_ns for entry in compiled(cache_home)} == stamps
@@ -65,3 +73,28 @@ def test_a_cache_folder_others_may_write_is_not_used(tmp_path):
     build(site, cache_home)
     assert compiled(cache_home) == []
     assert (site / "build" / "index.html").is_file()
+
+
+def test_a_damaged_or_unwritable_cache_only_costs_a_compilation(tmp_path):
+    site, cache_home = copy_site(tmp_path / "site"), tmp_path / "cache"
+    build(site, cache_home)
+    first = pages(site)
+    entries = compiled(cache_home)
+    from jinja2.bccache import bc_magic
+
+    for index, entry in enumerate(entries):  # cut short, or damaged after Jinja's header
+        data = entry.read_bytes()
+        entry.write_bytes(data[:len(data) // 2] if index % 2 else data[:len(bc_magic)] + b"\x80\x05garbage")
+    cold_again(site)
+    build(site, cache_home)
+    assert pages(site) == first
+
+    from liandong.templates import QuietBytecodeCache
+
+    class Bucket:
+        key, code = "k", compile("x = 1", "t", "exec")
+
+        def write_bytecode(self, stream):
+            raise OSError(28, "No space left on device")
+
+    QuietBytecodeCache(str(tmp_path / "cache"), "%s.cache").dump_bytecode(Bucket())  # no exception
