@@ -6,6 +6,7 @@ imports pypinyin when the prefetch saw every county."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -67,7 +68,8 @@ def test_prefetched_names_are_the_names_worked_out_alone(tmp_path):
     assert any(name == "平江县" for name, _, _ in alone["counties"])  # the flow mapping's county is there
     assert alone["pypinyin_here"] is True
     generate(site, 60, seed=5)  # plain front matter again: the prefetch sees every county
-    assert read_counties(site, "on")["pypinyin_here"] is False
+    if (os.cpu_count() or 1) >= 2:  # on one core nothing is forked (liandong.forked)
+        assert read_counties(site, "on")["pypinyin_here"] is False
 
 
 def test_declared_counties_reads_plain_and_quoted_scalars():
