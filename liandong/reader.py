@@ -226,8 +226,12 @@ def sorted_issue_files(content_dir: Path) -> tuple[list[Path], list[tuple[Path, 
     out), every name judged once."""
     usable, unusable = [], []
     site = content_dir.parent.resolve()
-    for path in _candidates(content_dir):
-        reason = _unusable(path, content_dir, site)
+    inside = content_dir.is_dir() and site in content_dir.resolve().parents
+    for path, regular in _candidate_entries(content_dir):
+        # A regular file (no symlink) in folders that are none either, under a content folder inside
+        # the site, is what _unusable would find usable: not resolving it saves ~8 system calls a
+        # file (0.02 s of every build of 1000 issues, before anything else can start).
+        reason = None if regular and inside else _unusable(path, content_dir, site)
         if reason is None:
             usable.append(path)
         else:
@@ -264,10 +268,32 @@ def _near_misses(content_dir: Path) -> list[Path]:
 
 
 def _candidates(content_dir: Path) -> list[Path]:
-    if not content_dir.is_dir():
-        return []
-    return sorted(path for path in content_dir.rglob("*.md")
-                  if not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
+    return [path for path, _ in _candidate_entries(content_dir)]
+
+
+def _candidate_entries(content_dir: Path) -> list[tuple[Path, bool]]:
+    """Every name under content/ ending in .md, but under a name starting with _ or . (sorted), and
+    whether it is a regular file: the names ``content_dir.rglob("*.md")`` gives, folders and
+    symlinks included, from one walk that, as rglob, does not enter symlinked folders."""
+    found: list[tuple[Path, bool]] = []
+    folders = [content_dir] if content_dir.is_dir() else []
+    while folders:
+        try:
+            with os.scandir(folders.pop()) as entries:
+                for entry in entries:
+                    if entry.name.startswith(("_", ".")):
+                        continue
+                    try:
+                        regular, folder = entry.is_file(follow_symlinks=False), entry.is_dir(follow_symlinks=False)
+                    except OSError:
+                        regular = folder = False
+                    if entry.name.endswith(".md"):
+                        found.append((Path(entry.path), regular))
+                    if folder:
+                        folders.append(entry.path)
+        except OSError:  # a folder that cannot be listed, as rglob skips it
+            continue
+    return sorted(found)
 
 
 def draft_files(content_dir: Path) -> list[Path]:

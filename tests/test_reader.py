@@ -124,3 +124,60 @@ def test_drafts_starting_with_underscore_are_skipped(site):
 def test_county_slug_is_readable_pinyin():
     assert county_slug("株洲市炎陵县") == "zhuzhoushi-yanlingxian"
     assert county_slug("湘西州凤凰县") == "xiangxizhou-fenghuangxian"
+
+
+def test_issue_files_are_those_a_full_check_of_every_name_finds(tmp_path):
+    """sorted_issue_files skips resolving a regular file in plain folders: it must find exactly what
+    resolving and checking every name under content/ (rglob, as before) finds, whatever the tree
+    holds: symlinks to files inside and outside, dangling and looping ones, a symlinked folder, a
+    folder named like an issue, hidden and underscore names, a FIFO."""
+    import os
+
+    from liandong import reader
+
+    site = tmp_path / "site"
+    content = site / "content"
+    (content / "2025").mkdir(parents=True)
+    (content / "2024").mkdir()
+    for name in ("01.md", "02.md", "notes.txt", ".hidden.md", "_draft.md"):
+        (content / "2025" / name).write_text("x", encoding="utf-8")
+    (content / "_drafts").mkdir()
+    (content / "_drafts" / "03.md").write_text("x", encoding="utf-8")
+    (content / ".git").mkdir()
+    (content / ".git" / "04.md").write_text("x", encoding="utf-8")
+    (content / "2025" / "05.md").mkdir()  # a folder named like an issue
+    outside = tmp_path / "outside.md"
+    outside.write_text("secret", encoding="utf-8")
+    (content / "2025" / "06.md").symlink_to(outside)
+    (content / "2025" / "07.md").symlink_to(content / "2025" / "01.md")
+    (content / "2025" / "08.md").symlink_to(tmp_path / "missing.md")
+    (content / "2025" / "09.md").symlink_to(content / "2025" / "09.md")
+    (content / "2023").symlink_to(content / "2025", target_is_directory=True)  # not entered, as rglob
+    (content / "2022.md").symlink_to(tmp_path, target_is_directory=True)
+    os.mkfifo(content / "2024" / "10.md")
+    (content / "2021").mkdir()
+    (content / "2021" / "11.md").write_text("x", encoding="utf-8")
+
+    def by_rglob(content_dir):
+        candidates = sorted(path for path in content_dir.rglob("*.md")
+                            if not any(part.startswith(("_", ".")) for part in path.relative_to(content_dir).parts))
+        usable, unusable = [], []
+        for path in candidates:
+            reason = reader._unusable(path, content_dir, content_dir.parent.resolve())
+            (usable.append(path) if reason is None else unusable.append((path, reason)))
+        return usable, unusable
+
+    assert reader.sorted_issue_files(content) == by_rglob(content)
+    usable, unusable = reader.sorted_issue_files(content)
+    assert [p.relative_to(content).as_posix() for p in usable] == ["2021/11.md", "2025/01.md", "2025/02.md",
+                                                                   "2025/07.md"]
+    assert len(unusable) == 6  # 05 (folder), 06 (outside), 08 (dangling), 09 (loop), 2022.md, 10 (FIFO)
+    # a content folder that is a symlink to one outside the site: nothing in it is usable
+    elsewhere = tmp_path / "elsewhere"
+    (elsewhere / "2025").mkdir(parents=True)
+    (elsewhere / "2025" / "01.md").write_text("x", encoding="utf-8")
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "content").symlink_to(elsewhere, target_is_directory=True)
+    assert reader.sorted_issue_files(other / "content") == by_rglob(other / "content")
+    assert reader.sorted_issue_files(other / "content")[0] == []
