@@ -28,7 +28,7 @@ from liandong.publish import HTML, LATE, PAGES, PRINTS, Batch, PdfWorkers, Publi
 from liandong.reader import load_archive
 from liandong.routes import Page, pdf_paths, plan
 from liandong.search import SEARCH_DIR, search_outputs
-from liandong.templates import make_env, render_page, static_files, template_dirs, theme_files
+from liandong.templates import load_web_templates, make_env, render_page, static_files, template_dirs, theme_files
 from liandong.writer import MARKER, Trees
 
 
@@ -140,7 +140,8 @@ class Run:
                                    lambda page: print_html(env, page, config, css), css, workers=workers,
                                    progress=progress, before_swap=lambda dests: mark_pending(self.cache_file, dests),
                                    after_swap=self.went_live, on_live=options.on_live, trees=kept_trees(options.memo, out_dir),
-                                   early=lambda page: early_print.claim(self.early, page.dest, self.keys[page.dest]))
+                                   early=lambda page: early_print.claim(self.early, page.dest, self.keys[page.dest]),
+                                   load_templates=lambda: load_web_templates(env))
         self.keys = dict(first.keys)
         live_after_first = {**{dest: key for dest, key in self.live.items() if is_late(dest)}, **first.keys}
         try:

@@ -73,12 +73,14 @@ class Publisher:
                  print_html: Callable[[Page], str], css: str, *, workers: PdfWorkers, progress,
                  before_swap: Callable[[list[str]], None], after_swap: Callable[[Batch], None],
                  on_live: Callable[[str, tuple[str, ...]], None] | None = None, trees: Trees | None = None,
-                 early: Callable[[Page], Future | None] = lambda page: None) -> None:
+                 early: Callable[[Page], Future | None] = lambda page: None,
+                 load_templates: Callable[[], bool] | None = None) -> None:
         self.config, self.out_dir, self.render_page, self.print_html, self.css = config, out_dir, render_page, print_html, css
         self.workers, self.progress, self.before_swap, self.after_swap = workers, progress, before_swap, after_swap
         self.on_live = on_live
         self.trees = trees or Trees(out_dir)  # each phase stages from the tree the one before swapped out
         self.early = early  # an issue PDF already rendering for this build (liandong.early_print), if any
+        self.load_templates = load_templates  # before page workers fork (liandong.page_pool)
         self.live: list[str] = []  # names of the phases this build has exchanged in
         self.finished = False  # every phase is live (only the cache may still lag)
 
@@ -130,7 +132,7 @@ class Publisher:
         from liandong import page_pool
 
         if page_pool.parallel(pages):
-            page_pool.write_pages(self.render_page, pages, stage, self.progress.step, meanwhile)
+            page_pool.write_pages(self.render_page, pages, stage, self.progress.step, meanwhile, self.load_templates)
             return
         for page in pages:
             write_file(stage, page.dest, self.render_page(page))

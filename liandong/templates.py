@@ -136,6 +136,19 @@ def _private_cache_folder() -> str:
     return folder
 
 
+def load_web_templates(env: jinja2.Environment) -> bool:
+    """Load every web page template of the theme lookup (not print/ or wechat/), and so those they
+    extend, import and include, before page workers fork (liandong.page_pool). False if one
+    cannot be loaded: the pages then report it, with the page it happened on."""
+    try:
+        for name in env.list_templates(filter_func=lambda name: "/" not in name
+                                       and name.endswith((".html", ".xml", ".csv"))):
+            env.get_template(name)
+    except jinja2.TemplateError:
+        return False
+    return True
+
+
 def render_page(env: jinja2.Environment, page: Page, config: SiteConfig, extra: dict | None = None) -> str:
     """Render one page; any template failure becomes a Chinese error naming template file and line."""
     root = root_prefix(page.dest)

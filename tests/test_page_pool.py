@@ -109,3 +109,16 @@ def test_a_cache_written_aside_is_moved_into_place_only_if_it_is_the_one_saved(t
     assert BuildCache(issues, {"index.html": "k1"}).save(path, outdated) == []
     assert path.read_bytes() == expected and not outdated.temporary.exists()
     assert sorted(p.name for p in path.parent.iterdir()) == ["build.json"]
+
+
+def test_template_syntax_error_names_the_template_and_line(tmp_path):
+    """The templates are loaded before the fork; one that cannot be (a syntax error) is reported as
+    a serial build reports it, file and line, and nothing is published."""
+    site = copy_site(tmp_path / "site")
+    (site / "templates").mkdir(exist_ok=True)
+    (site / "templates" / "county.html").write_text('{% extends "base.html" %}\n{% block main %}\n'
+                                                   '{% if county.name %}{{ county.name }}\n'
+                                                   '{% endblock %}\n', encoding="utf-8")
+    result = build_in_fresh_process(site, 1)
+    assert "county.html:4" in result["error"] and "模板语法错误" in result["error"], result
+    assert not (site / "build").exists()
