@@ -9,6 +9,7 @@ main process decides to stop, and it stops its workers itself, so no worker prin
 from __future__ import annotations
 
 import signal
+from collections.abc import Callable
 from concurrent.futures import Executor
 
 
@@ -29,17 +30,17 @@ def install_sigterm() -> None:
     signal.signal(signal.SIGTERM, _raise_terminated)
 
 
-def ignore_in_worker(parent: int | None = None) -> None:
+def ignore_in_worker(parent: int | None = None, last: Callable[[], None] | None = None) -> None:
     """Pool initializer: a worker leaves Ctrl-C (sent to the whole terminal group) and SIGTERM to
     the main process, which ends the pool; and, given the main process's ``parent`` id, it exits
-    when that process is gone (see :func:`exit_with`)."""
+    when that process is gone, running ``last`` first (see :func:`exit_with`)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     if parent is not None:
-        exit_with(parent)
+        exit_with(parent, last)
 
 
-def exit_with(parent: int) -> None:
+def exit_with(parent: int, last: Callable[[], None] | None = None) -> None:
     """End this worker as soon as the process ``parent`` ends, however it ends.
 
     A build killed with SIGKILL (or the OOM killer, or a closed terminal) cannot stop its pool, and
@@ -60,6 +61,11 @@ def exit_with(parent: int) -> None:
 
     def watch() -> None:
         select.select([pidfd], [], [])
+        if last is not None:  # what the parent would have cleaned up (liandong.pdf: the pool's folder)
+            try:
+                last()
+            except Exception:  # noqa: BLE001 — exiting matters more
+                pass
         os._exit(1)
 
     threading.Thread(target=watch, name="liandong-parent-watch", daemon=True).start()

@@ -16,6 +16,7 @@ import mimetypes
 import os
 import re
 import multiprocessing
+import shutil
 from collections.abc import Mapping
 from concurrent.futures import Executor, ProcessPoolExecutor
 from pathlib import Path
@@ -290,7 +291,9 @@ def start_worker(parent: int, niceness: int, font_parent: str | None = None) -> 
     WeasyPrint's font files (:func:`keep_font_files_in`)."""
     global _font_parent
     _font_parent = font_parent
-    ignore_in_worker(parent)
+    # A build killed outright (SIGKILL, the OOM killer) cannot remove the pool's folder: the last
+    # of its workers to notice does (liandong.interrupt.exit_with).
+    ignore_in_worker(parent, (lambda: shutil.rmtree(font_parent, ignore_errors=True)) if font_parent else None)
     if niceness:
         with contextlib.suppress(OSError):
             os.nice(niceness)

@@ -300,8 +300,11 @@ def test_killed_build_leaves_no_pdf_worker_behind(tmp_path):
     import psutil
 
     site = copy_site(tmp_path / "site")
+    tmpdir = tmp_path / "tmp"  # the workers' font files: their pool's folder goes with them
+    tmpdir.mkdir()
     build_process = subprocess.Popen([sys.executable, "-m", "liandong", "build", "-j", "2"], cwd=site,
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                     env={**os.environ, "TMPDIR": str(tmpdir)})
     me = psutil.Process(build_process.pid)
     workers: list[psutil.Process] = []
     deadline = time.monotonic() + 300
@@ -313,6 +316,7 @@ def test_killed_build_leaves_no_pdf_worker_behind(tmp_path):
     build_process.wait()
     gone, alive = psutil.wait_procs(workers, timeout=60)
     assert not alive, [process.cmdline() for process in alive]
+    assert not list(tmpdir.glob("liandong-pdf-*")), "the PDF pool's folder stayed behind"
 
 
 def test_pdf_worker_killed_by_the_system_is_reported_and_nothing_is_published(tmp_path):
