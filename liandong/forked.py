@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import signal
 import threading
 from typing import Any, Callable
 
@@ -64,11 +65,19 @@ def start(job: Callable[..., Any], *args: Any, name: str) -> Forked | None:
 
 
 def _run(job: Callable[..., Any], args: tuple, sender, parent: int) -> None:
-    """In the copy: Ctrl-C and the parent's end as a pool worker has them; the result, or None."""
+    """In the copy: Ctrl-C and the parent's end as a pool worker has them; the result, or None.
+
+    SIGTERM is left to end it, unlike a pool worker: a parent that stops without reading the result
+    (Ctrl-C during the parse) ends its daemonic children with SIGTERM at exit and then waits for
+    them, and a copy that ignored it waited for ever to write a result larger than the pipe holds."""
     ignore_in_worker(parent)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         value = job(*args)
     except Exception:  # noqa: BLE001 — the caller does the work itself
         value = None
-    sender.send(value)
-    sender.close()
+    try:
+        sender.send(value)
+        sender.close()
+    except Exception:  # noqa: BLE001 — nobody reads any more (or it cannot be sent): nothing to say
+        pass

@@ -53,3 +53,16 @@ def test_a_job_runs_in_another_process_and_a_failure_gives_none():
 def test_nothing_is_forked_beside_a_running_thread():
     seen = run("thread")
     assert seen["value"] == "not forked" and seen["failing"] == "not forked"
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2, reason="one core: forked.start runs nothing in a copy")
+def test_a_parent_that_never_reads_the_result_still_exits():
+    """Ctrl-C during the parse leaves the county names unread: the process must still end, even
+    when the result is larger than the pipe holds (the copy used to wait for ever to write it, and
+    the exit for ever for the copy)."""
+    script = ("import sys, time\nfrom liandong import forked\n"
+              "job = forked.start(lambda: 'x' * 2_000_000, name='t')\n"
+              "assert job is not None\ntime.sleep(0.5)\nsys.exit(3)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 3, done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
