@@ -115,7 +115,6 @@ def keep_font_files_in(font_config, parent: str | None) -> None:
     process removes when the pool ends (:func:`process_pool`), and removed at this process's
     normal exit too (multiprocessing runs its finalizers in a worker before ``os._exit``, and
     ``atexit`` in a main process such as ``liandong pdf``)."""
-    import shutil
     import tempfile
     from multiprocessing.util import Finalize
 
@@ -270,7 +269,6 @@ def process_pool(workers: int, background: bool = False) -> Executor:
     drawing the PDF and the volume took the CPU from the browser reloading the edited page and
     from the server sending it, and the page showed the edit ~0.5 s after it was live. A PDF
     still gets every core nothing else wants."""
-    import shutil
     import tempfile
     import weakref
 
