@@ -10,6 +10,12 @@ with a kept spare's stale contents.
 
 from __future__ import annotations
 
+import array
+import errno
+import fcntl
+import os
+import struct
+import sys
 from pathlib import Path
 
 import pytest
@@ -192,3 +198,77 @@ def test_a_restarted_serve_loads_what_its_first_rebuild_needs_before_the_first_e
     assert "重新启动预览后的第一次修改" in contents(preview)[f"{issue.parent.name}/{int(issue.stem):02d}/index.html"].decode()
     assert contents(preview) == contents(site / "build")
     assert len([p for p in preview.parent.iterdir() if p.name.startswith(".serve-staging-")]) == 1
+
+
+# What the kernel says of a folder's flags, asked here without liandong.writer's code (<linux/fs.h>).
+FS_IOC_GETFLAGS = (2 << 30) | (struct.calcsize("l") << 16) | (ord("f") << 8) | 1
+FS_IOC_SETFLAGS = (1 << 30) | (struct.calcsize("l") << 16) | (ord("f") << 8) | 2
+FS_TOPDIR_FL = 0x00020000
+
+
+def folder_flags(folder: Path) -> int | None:
+    descriptor = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, flags, True)
+        return flags[0]
+    except OSError:
+        return None
+    finally:
+        os.close(descriptor)
+
+
+def can_mark_top_folder(parent: Path) -> bool:
+    """Whether the file system under ``parent`` takes the flag (ext2/3/4 do; tmpfs, xfs, btrfs not)."""
+    probe = parent / "probe"
+    probe.mkdir()
+    descriptor = os.open(probe, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        flags = array.array("i", [0])
+        fcntl.ioctl(descriptor, FS_IOC_GETFLAGS, flags, True)
+        flags[0] |= FS_TOPDIR_FL
+        fcntl.ioctl(descriptor, FS_IOC_SETFLAGS, flags, True)
+        return True
+    except OSError:
+        return False
+    finally:
+        os.close(descriptor)
+        probe.rmdir()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="an ext2/3/4 flag")
+def test_a_built_tree_is_marked_as_the_top_of_unrelated_folders_where_the_file_system_knows_the_flag(site, tmp_path):
+    """The staging folder, so build/ once swapped in, carries ext4's "top of directory hierarchies"
+    hint (liandong.writer.spread_subfolders: the year folders are spread over block groups); its
+    subfolders do not (the flag is not inherited), and the tree's contents are those of a build
+    whose file system refuses the flag."""
+    from liandong.build import build
+
+    if not can_mark_top_folder(tmp_path):
+        pytest.skip("this file system does not take the flag (not ext2/3/4)")
+    build(site, site / "build", pdf=False)
+    assert folder_flags(site / "build") & FS_TOPDIR_FL
+    year = next(path for path in (site / "build").iterdir() if path.name.isdigit())
+    assert not folder_flags(year) & FS_TOPDIR_FL
+
+
+def test_a_file_system_that_refuses_the_flag_changes_nothing_in_the_build(site, monkeypatch):
+    """Where setting the flag fails (ENOTTY on tmpfs, EOPNOTSUPP on btrfs and xfs, EPERM), the build
+    goes on and gives the same tree, and nothing is left beside build/."""
+    from liandong import writer
+    from liandong.build import build
+
+    real_ioctl, refused = writer.fcntl.ioctl, []
+
+    def refusing(descriptor, request, *args):
+        if request in (FS_IOC_GETFLAGS, FS_IOC_SETFLAGS):
+            refused.append(request)
+            raise OSError(errno.ENOTTY, os.strerror(errno.ENOTTY))
+        return real_ioctl(descriptor, request, *args)
+
+    build(site, site / "plain", pdf=False)
+    monkeypatch.setattr(writer.fcntl, "ioctl", refusing)
+    build(site, site / "build", pdf=False)
+    assert refused
+    assert contents(site / "build") == contents(site / "plain")
+    assert not [path for path in site.iterdir() if path.name.startswith((".build-", ".plain-"))]
