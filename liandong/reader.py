@@ -13,7 +13,7 @@ import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
@@ -136,49 +136,38 @@ def changed_issue_files(content_dir: Path, since_ns: int, most: int) -> list[Pat
     return changed
 
 
-PARALLEL_PARSE_FROM = 48  # below this, starting worker processes costs more than it saves
+PARALLEL_PARSE_FROM = 48  # files: below this, starting worker processes costs more than it saves
+PARALLEL_PARSE_BYTES = 1_000_000  # nor below this (about 0.04 s of parsing), for which a fork costs too much
 
 
 def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
-    """Parse issue files, on all cores when many have markup (a cold build of a large archive).
+    """Parse issue files, on all cores when there are many (a cold build of a large archive).
 
-    This process takes one core's share of the files with markup, and every file of plain prose
-    (no markup byte at all: carrying a parsed issue back from a worker costs about as much as
-    parsing it); one worker per other core parses the rest. A worker for every core left this
-    process idle and cost its fork and the carrying back: 0.6 s more CPU on a 1000-issue archive
-    of marked-up articles, for no shorter build.
-
-    Each worker gets its whole share as one task. Given it in four, a worker sat idle after each:
-    its result (~2.5 MB pickled) goes through a 64 kB pipe that this process's pool thread empties
-    only between this process's own parsing (the GIL), and its next task waited behind that
-    result. On the other 1000-issue archive the worker waited 0.2 s and the build took 0.18 s
-    longer (six alternated cold builds on tmpfs: 1.55 s against 1.37 s, the same CPU)."""
+    Where fork is safe (no other thread), this process and one forked worker per other core take
+    the files one by one (liandong.parse_share). Beside threads (``serve``), workers started by the
+    fork server get fixed shares: the files with markup, while this process parses the plain prose
+    (no markup byte at all: a worker that cannot share the files' bytes by fork would have them
+    pickled to it and the issues pickled back, as long as the parse of such a file takes)."""
     workers = os.cpu_count() or 1
-    # A file without a byte where markup may start (liandong.plain_markdown) is plain prose, parsed
-    # in about a millisecond: not worth sending to a worker and back.
+    if len(pending) < PARALLEL_PARSE_FROM or sum(len(data) for _, data, _ in pending) < PARALLEL_PARSE_BYTES \
+            or workers < 2:
+        return parse_chunk(pending, config)
+    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():  # fork is unsafe beside threads
+        from liandong.parse_share import parse_shared
+
+        return parse_shared(pending, lambda: issue_parser(config), workers - 1)
     marked = [index for index, (_, data, _) in enumerate(pending) if has_markup_byte(data)]
-    if len(marked) < PARALLEL_PARSE_FROM or workers < 2:
+    if len(marked) < PARALLEL_PARSE_FROM:
         return parse_chunk(pending, config)
     here_indexes = sorted(set(range(len(pending))) - set(marked)) + marked[::workers]
     pool_indexes = [index for position, index in enumerate(marked) if position % workers]
     to_pool = [pending[index] for index in pool_indexes]
     here_files = [pending[index] for index in here_indexes]
-    global _inherited
     count = workers - 1
-    if threading.active_count() == 1:  # fork is unsafe beside threads
-        _inherited = (to_pool, config, count)  # forked workers find the files here: no 40 MB through pipes
-        try:
-            with _pool(workers - 1, "fork") as pool:
-                chunks = pool.map(_parse_inherited_chunk, range(count))
-                here = parse_chunk(here_files, config)  # meanwhile
-                results = list(chunks)
-        finally:
-            _inherited = None
-    else:
-        with _pool(workers - 1, "forkserver") as pool:
-            chunks = pool.map(parse_chunk, [to_pool[index::count] for index in range(count)], [config] * count)
-            here = parse_chunk(here_files, config)
-            results = list(chunks)
+    with _pool(count, "forkserver") as pool:
+        chunks = pool.map(parse_chunk, [to_pool[index::count] for index in range(count)], [config] * count)
+        here = parse_chunk(here_files, config)
+        results = list(chunks)
     parsed: list = [None] * len(to_pool)
     for index, chunk in enumerate(results):
         parsed[index::count] = chunk
@@ -188,7 +177,10 @@ def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> lis
     return ordered
 
 
-_inherited: tuple[list[tuple[Path, bytes, str]], SiteConfig, int] | None = None  # set while a forked pool parses
+def issue_parser(config: SiteConfig) -> Callable[[tuple[Path, bytes, str]], tuple[Issue | None, list[Problem]]]:
+    """A function that parses one pending file (path, bytes, digest) with a parser of its own."""
+    parser = make_parser()
+    return lambda item: read_issue(item[0], item[1], item[2], config, parser)
 
 
 def _pool(workers: int, method: str) -> ProcessPoolExecutor:
@@ -198,13 +190,6 @@ def _pool(workers: int, method: str) -> ProcessPoolExecutor:
         fork_server.ensure_running()  # started with a safe path, whichever pool comes first
     return ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context(method), initializer=ignore_in_worker,
                                initargs=(os.getpid(),))
-
-
-def _parse_inherited_chunk(index: int) -> list[tuple[Issue | None, list[Problem]]]:
-    """In a forked worker: parse every ``count``-th of the inherited files from ``index``."""
-    assert _inherited is not None, "parse_all sets the files before forking"
-    pending, config, count = _inherited
-    return parse_chunk(pending[index::count], config)
 
 
 def parse_chunk(items: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:

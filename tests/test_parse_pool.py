@@ -1,8 +1,9 @@
 """Issues parsed on all cores (liandong.reader.parse_all) are the issues a serial read gives, in the
-same order, with the same problems: files with Markdown markup go to the worker processes, plain
-prose is parsed in the main process meanwhile.
+same order, with the same problems: shared file by file with forked workers (liandong.parse_share),
+or, beside threads, with fork-server workers given the files with markup while the main process
+parses the plain prose.
 
-Each read runs in a fresh interpreter: the pool forks only from a process with no other thread
+Each read runs in a fresh interpreter: the parse forks only from a process with no other thread
 (beside threads it starts its workers with forkserver, tested here too)."""
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from conftest import REPO
 sys.path.insert(0, str(REPO / "bench"))
 from generate import generate  # noqa: E402
 
-# Reads the site ``argv[1]`` with the pool used from ``argv[2]`` marked-up files on (beside a
-# running thread if ``argv[3]`` is "thread") and prints every issue as the cache stores it.
+# Reads the site ``argv[1]`` with the workers used from ``argv[2]`` files on, whatever their size
+# (beside a running thread if ``argv[3]`` is "thread"), and prints every issue as the cache stores
+# it, and how the parse was shared ("fork": liandong.parse_share; "forkserver": a pool).
 DRIVER = """
 import json, sys, threading
 from pathlib import Path
@@ -27,6 +29,7 @@ from liandong.cache import issue_to_json, problem_to_json
 from liandong.config import load_config
 
 reader.PARALLEL_PARSE_FROM = int(sys.argv[2])
+reader.PARALLEL_PARSE_BYTES = 0
 if sys.argv[3] == "thread":
     stop = threading.Event()
     threading.Thread(target=stop.wait, daemon=True).start()
@@ -36,6 +39,12 @@ def counted(workers, method):
     pools.append(method)
     return original(workers, method)
 reader._pool = counted
+from liandong import parse_share
+shared = parse_share.parse_shared
+def counted_shared(*args):
+    pools.append("fork")
+    return shared(*args)
+parse_share.parse_shared = counted_shared
 archive, problems = reader.load_archive(load_config(Path(sys.argv[1])))
 print(json.dumps({"issues": [issue_to_json(issue) for issue in archive.issues],
                   "problems": [problem_to_json(p) for p in problems], "pools": pools}, ensure_ascii=False))
@@ -78,9 +87,24 @@ def test_issues_from_the_pool_are_the_serial_issues(tmp_path):
         assert pooled["problems"] == serial["problems"]
 
 
-def test_plain_prose_is_not_sent_to_workers(tmp_path):
-    """An archive of plain prose is parsed in the main process: a worker would spend as long
-    carrying each issue back as parsing it."""
+def test_plain_prose_is_shared_with_forked_workers_but_not_with_the_fork_server(tmp_path):
+    """Forked workers find the files in their memory and send back issues as they go; a fork-server
+    worker would have each file pickled to it and its issue back, as long as parsing it takes."""
     site = tmp_path / "site"
     generate(site, 12, seed=3)
-    assert read_in_fresh_process(site, 2)["pools"] == []
+    serial = read_in_fresh_process(site, 10**9)
+    shared = read_in_fresh_process(site, 2)
+    assert shared["pools"] == ["fork"]
+    assert shared["issues"] == serial["issues"]
+    assert read_in_fresh_process(site, 2, thread=True)["pools"] == []
+
+
+def test_a_small_archive_is_parsed_in_the_main_process(tmp_path):
+    """Under PARALLEL_PARSE_BYTES (about 0.04 s of parsing) a fork costs more than it saves."""
+    site = tmp_path / "site"
+    generate(site, 12, seed=3)
+    driver = DRIVER.replace("reader.PARALLEL_PARSE_BYTES = 0\n", "")
+    done = subprocess.run([sys.executable, "-c", driver, str(site), "2", "-"], capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout.strip().splitlines()[-1])["pools"] == []
