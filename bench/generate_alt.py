@@ -2,6 +2,12 @@
 bench/generate.py's text.
 
     python bench/generate_alt.py DIR [--issues 1000] [--seed 11]
+    python bench/generate_alt.py DIR --real-size   # articles of at most 1,600 characters
+
+``--real-size`` (``bench/run.py --generator alt-real``) caps every article at 1,600 characters:
+about 10 KB an issue, the size of the real bulletin's issues (content/2025/12.md is 10 KB), where
+the default shape's long tail makes 19.5 KB. A fixed cost per page then weighs more against the
+text's, so it is the shape on which a build's per-page and start-up costs show most.
 
 Where generate.py writes 36 issues a year of 2–4 articles of 3,000–5,000 characters, all
 paragraphs under 一、/（一） headings, from 90 Hunan counties, this one differs on every axis:
@@ -157,8 +163,10 @@ def title(rng: random.Random) -> str:
            f"{goal}，{rng.choice(GOALS)}"  # a long title (up to ~70 characters)
 
 
-def article(rng: random.Random, unit: str, issue_tag: str, budget: int) -> str:
+def article(rng: random.Random, unit: str, issue_tag: str, budget: int, most: int | None = None) -> str:
     target = min(budget, int(rng.lognormvariate(7.3, 0.8)) + 200)  # median ~1,700 characters, tail to ~9,000
+    if most is not None:
+        target = min(target, most)
     lines = [f"# {short(unit) if rng.random() < 0.3 else unit}：{title(rng)}", ""]
     if rng.random() < 0.1:
         lines += ["> " + rng.choice(QUOTES), ""]
@@ -201,7 +209,8 @@ def schedule(rng: random.Random, n_issues: int) -> list[tuple[int, int, int]]:
     return slots
 
 
-def issue_text(rng: random.Random, units: list[str], year: int, number: int, total: int, per_year: int) -> str:
+def issue_text(rng: random.Random, units: list[str], year: int, number: int, total: int, per_year: int,
+               article_most: int | None = None) -> str:
     day = (number - 1) * (360 // max(per_year, 1))
     date = dt.date(year, 1, 2) + dt.timedelta(days=min(day + rng.randint(0, 2), 362))
     chosen = rng.sample(units, rng.choice([1, 1, 2, 2, 2, 3, 3, 4, 5, 6]))
@@ -218,16 +227,17 @@ def issue_text(rng: random.Random, units: list[str], year: int, number: int, tot
     budget = MAX_ISSUE_CHARS
     bodies = []
     for index, unit in enumerate(chosen):
-        text = article(rng, unit, f"n{index + 1}", budget // (len(chosen) - index))
+        text = article(rng, unit, f"n{index + 1}", budget // (len(chosen) - index), article_most)
         budget -= len(text)
         bodies.append(text)
     return "\n".join(front) + "\n\n" + "\n".join(bodies)
 
 
-def generate(root: Path, n_issues: int = 1000, seed: int = 11, source: Path | None = None) -> list[Path]:
+def generate(root: Path, n_issues: int = 1000, seed: int = 11, source: Path | None = None,
+             article_most: int | None = None) -> list[Path]:
     """Write a site with ``n_issues`` issues under ``root`` (content/ replaced), with site.yaml and
-    templates/ from ``source`` (default: the installed liandong's checkout). Returns the issue files,
-    oldest first."""
+    templates/ from ``source`` (default: the installed liandong's checkout); articles of at most
+    ``article_most`` characters if given. Returns the issue files, oldest first."""
     root = Path(root)
     source = source or liandong_repo()
     rng = random.Random(seed)
@@ -245,12 +255,25 @@ def generate(root: Path, n_issues: int = 1000, seed: int = 11, source: Path | No
     for year, number, total in slots:
         path = root / "content" / str(year) / f"{number:02d}.md"
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(issue_text(rng, units, year, number, total, per_year[year]) + "\n", encoding="utf-8")
+        path.write_text(issue_text(rng, units, year, number, total, per_year[year], article_most) + "\n",
+                        encoding="utf-8")
         files.append(path)
     return files
 
 
+REAL_SIZE_ARTICLE = 1600  # characters: --real-size
+
+
+def generate_real_size(root: Path, n_issues: int = 1000, seed: int = 11, source: Path | None = None) -> list[Path]:
+    """:func:`generate` with articles of at most REAL_SIZE_ARTICLE characters (issues of ~10 KB)."""
+    return generate(root, n_issues, seed, source, article_most=REAL_SIZE_ARTICLE)
+
+
 def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if "--real-size" in argv:
+        argv.remove("--real-size")
+        return command_line(generate_real_size, __doc__, 11, argv)
     return command_line(generate, __doc__, 11, argv)
 
 

@@ -910,9 +910,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--issues", type=int, default=1000, help="issues in the archive (default 1000)")
     parser.add_argument("--runs", type=int, default=3, help="runs per measure; the median is reported (default 3)")
     parser.add_argument("--keep", type=Path, default=None, help="generate the archive here and keep it")
-    parser.add_argument("--seed", type=int, default=None, help="seed of the generated archive (default 7, alt 11)")
-    parser.add_argument("--generator", choices=("ours", "alt"), default="ours",
-                        help="bench/generate.py (ours) or the independently shaped bench/generate_alt.py (alt)")
+    parser.add_argument("--seed", type=int, default=None, help="seed of the generated archive (default 7; 11 for alt and alt-real)")
+    parser.add_argument("--generator", choices=("ours", "alt", "alt-real"), default="ours",
+                        help="bench/generate.py (ours), the independently shaped bench/generate_alt.py (alt), or "
+                             "the same with issues of the real bulletin's size, ~10 KB (alt-real)")
     parser.add_argument("--affordable", action="store_true",
                         help="every measure at full size in about half the time: 1 run of the PDF measures, and (d) "
                              "with volumes off on the (e) site instead of re-rendering every PDF after a site.yaml change")
@@ -953,8 +954,8 @@ def main(argv: list[str] | None = None) -> int:
         freeze(work, args.commit)
     results: dict = {}
     if args.seed is None:
-        args.seed = 11 if args.generator == "alt" else 7
-    generator = generate_alt.generate if args.generator == "alt" else generate
+        args.seed = 7 if args.generator == "ours" else 11
+    generator = {"ours": generate, "alt": generate_alt.generate, "alt-real": generate_alt.generate_real_size}[args.generator]
     pdf_runs = 1 if args.affordable else args.runs
     meta = {"issues": args.issues, "runs": args.runs, "pdf_runs": pdf_runs, "seed": args.seed,
             "generator": args.generator, "affordable": args.affordable, "cpu_count": os.cpu_count(), "scheduler": args.scheduler,
@@ -967,7 +968,7 @@ def main(argv: list[str] | None = None) -> int:
     meta["no_search_flag"] = has_no_search
     print(f"liandong bench: {args.issues} issues, {args.runs} runs, {CORES} cores, work folder {work}", flush=True)
 
-    suffix = ("-alt" if args.generator == "alt" else "") + ("-affordable" if args.affordable else "")
+    suffix = ("" if args.generator == "ours" else f"-{args.generator}") + ("-affordable" if args.affordable else "")
     if args.only != parser.get_default("only"):
         suffix += f"-only-{args.only}"
     out = BENCH / "results" / f"{time.strftime('%Y-%m-%d')}-{args.issues}issues{suffix}.json"
