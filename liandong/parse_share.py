@@ -17,7 +17,8 @@ Forked, so the workers start with the files and the settings in their memory (no
 to them) and only where fork is safe (the caller checks: no other thread). A worker that dies
 (SIGKILL, the OOM killer) costs nothing but time: the files it claimed and never sent back are
 parsed here. An exception in a worker (a bug: bad input gives problems, not exceptions) is raised
-here, as it would be in a serial build.
+here, as it would be in a serial build; one that cannot be rebuilt here from its pickle counts as
+the worker's death, and its files parsed here raise it again if it was no accident.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from liandong.interrupt import ignore_in_worker
 SEND_EVERY = 8  # files per message: enough to keep the pipe's traffic low, few enough to stream
 PIPE_SIZE = 1 << 20  # bytes: Linux's pipe-max-size for unprivileged processes (the default is 64 kB)
 
+GONE = object()  # what take() makes of a worker it can no longer hear
 Item = Any  # one file to parse: (path, data, digest)
 Result = Any  # what parsing it gives: (Issue | None, problems)
 
@@ -88,13 +90,15 @@ def take(ready: list, receivers: dict[Connection, Any], results: dict[int, Resul
     for receiver in ready:
         try:
             message = pickle.loads(receiver.recv_bytes())
-        except (EOFError, OSError):  # died: its unsent files are parsed by parse_shared
-            message = None
+        except Exception:  # noqa: BLE001 — died (EOFError), or sent what cannot be rebuilt here (an exception
+            message = GONE  # class whose __init__ wants other arguments): its unsent files are parsed here
         if isinstance(message, list):
             results.update(message)
             continue
         process = receivers.pop(receiver)
         receiver.close()
+        if message is GONE:
+            process.terminate()  # dead already, or alive with nobody left to hear it
         process.join()
         if isinstance(message, BaseException):
             raise message

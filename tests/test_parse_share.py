@@ -91,6 +91,56 @@ def test_an_error_in_a_worker_is_raised_here():
     assert json.loads(done.stdout) == {"error": "解析器故障", "children": 0}
 
 
+def test_an_error_that_cannot_be_rebuilt_here_counts_as_the_workers_death():
+    """Pickled by the worker, an exception whose __init__ wants other arguments fails to unpickle:
+    its files are then parsed here (where a real bug raises it again), none is lost."""
+    done = run("""
+        class Odd(Exception):
+            def __init__(self, first, second):
+                super().__init__(first)
+        def failing():
+            count = [0]
+            def parse(item):
+                if os.getpid() != MAIN:
+                    count[0] += 1
+                    if count[0] == 12:
+                        raise Odd("解析器故障", 2)
+                return slow(item)
+            return parse
+        results = parse_shared(items, failing, 1)
+        print(json.dumps({"ok": [r[:2] for r in results] == [(i[2], len(i[1])) for i in items],
+                          "children": len(multiprocessing.active_children())}))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"ok": True, "children": 0}
+
+
+def test_results_that_cannot_be_read_back_end_the_worker_quietly_and_are_parsed_here():
+    done = run("""
+        def refuse():
+            if os.getpid() == MAIN:
+                raise ValueError("cannot be rebuilt here")
+        class Trap:
+            def __reduce__(self):
+                return (refuse, ())
+        def trapping():
+            count = [0]
+            def parse(item):
+                if os.getpid() != MAIN:
+                    count[0] += 1
+                    if count[0] == 12:
+                        return Trap()
+                return slow(item)
+            return parse
+        results = parse_shared(items, trapping, 1)
+        print(json.dumps({"ok": [r[:2] for r in results] == [(i[2], len(i[1])) for i in items],
+                          "children": len(multiprocessing.active_children())}))
+    """)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"ok": True, "children": 0}
+    assert "Traceback" not in done.stderr
+
+
 def test_ctrl_c_in_the_main_process_leaves_no_worker():
     done = run("""
         def interrupted():
