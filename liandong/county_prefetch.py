@@ -10,8 +10,9 @@ shares the two cores among the three processes.
 Only a speed-up, never a source of truth: names are looked up by the exact strings the parser
 read, so one picked out wrongly is never used, and one missed (or any failure here) is worked out
 by the main process as before. Problems in the files are the parser's to report. It is started
-only where the parse forks too (a cold build of many files, no thread running, fork available)
-and when no county name is known yet (an incremental build has them in its cache).
+for a cold build of many files where fork is safe (liandong.forked.fork_helps), whether or not
+the parse forks too (under 1 MB of files it does not, and the pinyin is then still the longer
+part), and only when no county name is known yet (an incremental build has them in its cache).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 
 from liandong import forked
 
-PREFETCH_FROM = 48  # files to parse: as liandong.reader.PARALLEL_PARSE_FROM
+PREFETCH_FROM = 48  # files to parse, as liandong.reader.PARALLEL_PARSE_FROM
 MOST_NAMES = 5000  # a bound on the forked process's time (~70 µs a name) whatever the files say
 
 

@@ -49,12 +49,20 @@ class Forked:
         return self._value
 
 
+def fork_helps() -> bool:
+    """Whether forking copies to work beside this process is safe and can help: the system has
+    fork, there is more than one core, and no other thread runs (a thread holding a lock at the
+    fork leaves the copy stuck on it). The parse (liandong.parse_share) and the page writers
+    (liandong.page_pool) ask this too."""
+    return (os.cpu_count() or 1) >= 2 and threading.active_count() == 1 \
+        and "fork" in multiprocessing.get_all_start_methods()
+
+
 def start(job: Callable[..., Any], *args: Any, name: str) -> Forked | None:
     """Run ``job(*args)`` in a forked copy of this process; None where that is not safe or would not help.
 
     For results of a few kB: multiprocessing's pipe takes 0.045 s to bring back 22 MB."""
-    if (os.cpu_count() or 1) < 2 or threading.active_count() != 1 \
-            or "fork" not in multiprocessing.get_all_start_methods():
+    if not fork_helps():
         return None
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
@@ -64,14 +72,20 @@ def start(job: Callable[..., Any], *args: Any, name: str) -> Forked | None:
     return Forked(process, receiver)
 
 
-def _run(job: Callable[..., Any], args: tuple, sender, parent: int) -> None:
-    """In the copy: Ctrl-C and the parent's end as a pool worker has them; the result, or None.
+def settle_copy(parent: int) -> None:
+    """In a forked copy: Ctrl-C and the parent's end as a pool worker has them, SIGTERM ends it.
 
-    SIGTERM is left to end it, unlike a pool worker: a parent that stops without reading the result
-    (Ctrl-C during the parse) ends its daemonic children with SIGTERM at exit and then waits for
-    them, and a copy that ignored it waited for ever to write a result larger than the pipe holds."""
+    Unlike a pool worker's, SIGTERM is left to end it: a parent that stops without reading the
+    copy's result (Ctrl-C during the parse) ends its daemonic children with SIGTERM at exit and then
+    waits for them, and a copy that ignored it waited for ever to write a result larger than the
+    pipe holds."""
     ignore_in_worker(parent)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _run(job: Callable[..., Any], args: tuple, sender, parent: int) -> None:
+    """In the copy: the job's result, or None (see :func:`settle_copy` for its signals)."""
+    settle_copy(parent)
     try:
         value = job(*args)
     except Exception:  # noqa: BLE001 — the caller does the work itself

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Callable
 
 
+from liandong.forked import fork_helps
 from liandong.interrupt import ignore_in_worker, stop_pool
 from liandong.routes import Page
 from liandong.writer import write_file
@@ -34,8 +34,7 @@ _work: tuple[Callable[[Page], str], list[Page], Path, int] | None = None
 
 def parallel(pages: list[Page]) -> bool:
     """Whether :func:`write_pages` should fork for these pages."""
-    return len(pages) >= PARALLEL_PAGES_FROM and (os.cpu_count() or 1) >= 2 and threading.active_count() == 1 \
-        and "fork" in multiprocessing.get_all_start_methods()
+    return len(pages) >= PARALLEL_PAGES_FROM and fork_helps()
 
 
 def write_pages(render: Callable[[Page], str], pages: list[Page], stage: Path,

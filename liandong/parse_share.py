@@ -14,7 +14,7 @@ between its own files: the unpickling is spread over the parse, and both sides f
 about one file of each other.
 
 Forked, so the workers start with the files and the settings in their memory (nothing is sent
-to them) and only where fork is safe (the caller checks: no other thread). A worker that dies
+to them) and only where fork is safe (the caller checks: liandong.forked.fork_helps). A worker that dies
 (SIGKILL, the OOM killer) costs nothing but time: the files it claimed and never sent back are
 parsed here. An exception in a worker (a bug: bad input gives problems, not exceptions) is raised
 here, as it would be in a serial build; one that cannot be rebuilt here from its pickle counts as
@@ -27,11 +27,10 @@ import fcntl
 import multiprocessing
 import os
 import pickle
-import signal
 from multiprocessing.connection import Connection, wait
 from typing import Any, Callable
 
-from liandong.interrupt import ignore_in_worker
+from liandong.forked import settle_copy
 
 SEND_EVERY = 8  # files per message: enough to keep the pipe's traffic low, few enough to stream
 PIPE_SIZE = 1 << 20  # bytes: Linux's pipe-max-size for unprivileged processes (the default is 64 kB)
@@ -115,9 +114,8 @@ def enlarge(connection: Connection) -> None:
 def _work(items: list[Item], order: list[int], make_parse: Callable, counter, sender: Connection, parent: int) -> None:
     """In a worker: claim, parse and send until every file is taken; then None (done), or the error.
 
-    Ctrl-C and the parent's end as a pool worker has them; SIGTERM ends it (parse_shared's cleanup)."""
-    ignore_in_worker(parent)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    SIGTERM ends it (parse_shared's cleanup), see liandong.forked.settle_copy."""
+    settle_copy(parent)
     batch: list[tuple[int, Result]] = []
     try:
         parse = make_parse()

@@ -9,7 +9,6 @@ from __future__ import annotations
 import multiprocessing
 import os
 import re
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from liandong import county_prefetch
 from liandong import schema as s
 from liandong.config import SiteConfig, _display_path, content_digest, freeze_distribution
 from liandong.errors import Location, Problem
+from liandong.forked import fork_helps
 from liandong.interrupt import ignore_in_worker
 from liandong.markdown import (MEDIA_SCHEME, ImageRef, TooComplex, check_size, make_parser, render_article,
                                split_sections)
@@ -152,7 +152,7 @@ def parse_all(pending: list[tuple[Path, bytes, str]], config: SiteConfig) -> lis
     if len(pending) < PARALLEL_PARSE_FROM or sum(len(data) for _, data, _ in pending) < PARALLEL_PARSE_BYTES \
             or workers < 2:
         return parse_chunk(pending, config)
-    if threading.active_count() == 1 and "fork" in multiprocessing.get_all_start_methods():  # fork is unsafe beside threads
+    if fork_helps():
         from liandong.parse_share import parse_shared
 
         return parse_shared(pending, lambda: issue_parser(config), workers - 1)
@@ -193,8 +193,8 @@ def _pool(workers: int, method: str) -> ProcessPoolExecutor:
 
 
 def parse_chunk(items: list[tuple[Path, bytes, str]], config: SiteConfig) -> list[tuple[Issue | None, list[Problem]]]:
-    parser = make_parser()
-    return [read_issue(path, data, digest, config, parser) for path, data, digest in items]
+    parse = issue_parser(config)
+    return [parse(item) for item in items]
 
 
 def issue_files(content_dir: Path) -> list[Path]:

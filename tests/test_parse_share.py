@@ -29,6 +29,20 @@ PRELUDE = textwrap.dedent("""
         while time.perf_counter() < end:
             pass
         return (item[2], len(item[1]), os.getpid())
+    def at(nth, happen, in_main=False):  # a make_parse: happen(item) on its nth file in a worker (or here)
+        def make():
+            count = [0]
+            def parse(item):
+                if (os.getpid() == MAIN) == in_main:
+                    count[0] += 1
+                    if count[0] == nth:
+                        return happen(item)
+                return slow(item)
+            return parse
+        return make
+    def report(results):
+        print(json.dumps({{"ok": [r[:2] for r in results] == [(i[2], len(i[1])) for i in items],
+                          "children": len(multiprocessing.active_children())}}))
 """)
 
 
@@ -53,19 +67,9 @@ def test_results_come_back_in_item_order_and_both_processes_parse():
 
 def test_a_worker_that_dies_loses_no_file():
     """Killed (SIGKILL, the OOM killer) after claiming files it never sent: they are parsed here."""
+    # its 20th file: claimed, parsed 19, sent 16 (every 8): 4 files lost with it
     done = run("""
-        def dying():
-            count = [0]
-            def parse(item):
-                if os.getpid() != MAIN:
-                    count[0] += 1
-                    if count[0] == 20:  # claimed, parsed 19, sent 16 (every 8): 4 files lost with it
-                        os.kill(os.getpid(), 9)
-                return slow(item)
-            return parse
-        results = parse_shared(items, dying, 1)
-        print(json.dumps({"ok": [r[:2] for r in results] == [(i[2], len(i[1])) for i in items],
-                          "children": len(multiprocessing.active_children())}))
+        report(parse_shared(items, at(20, lambda item: os.kill(os.getpid(), 9)), 1))
     """)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"ok": True, "children": 0}
@@ -73,17 +77,10 @@ def test_a_worker_that_dies_loses_no_file():
 
 def test_an_error_in_a_worker_is_raised_here():
     done = run("""
-        def failing():
-            count = [0]
-            def parse(item):
-                if os.getpid() != MAIN:
-                    count[0] += 1
-                    if count[0] == 12:
-                        raise ValueError("解析器故障")
-                return slow(item)
-            return parse
+        def fail(item):
+            raise ValueError("解析器故障")
         try:
-            parse_shared(items, failing, 1)
+            parse_shared(items, at(12, fail), 1)
         except ValueError as error:
             print(json.dumps({"error": str(error), "children": len(multiprocessing.active_children())}))
     """)
@@ -98,18 +95,9 @@ def test_an_error_that_cannot_be_rebuilt_here_counts_as_the_workers_death():
         class Odd(Exception):
             def __init__(self, first, second):
                 super().__init__(first)
-        def failing():
-            count = [0]
-            def parse(item):
-                if os.getpid() != MAIN:
-                    count[0] += 1
-                    if count[0] == 12:
-                        raise Odd("解析器故障", 2)
-                return slow(item)
-            return parse
-        results = parse_shared(items, failing, 1)
-        print(json.dumps({"ok": [r[:2] for r in results] == [(i[2], len(i[1])) for i in items],
-                          "children": len(multiprocessing.active_children())}))
+        def fail(item):
+            raise Odd("解析器故障", 2)
+        report(parse_shared(items, at(12, fail), 1))
     """)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"ok": True, "children": 0}
@@ -123,18 +111,7 @@ def test_results_that_cannot_be_read_back_end_the_worker_quietly_and_are_parsed_
         class Trap:
             def __reduce__(self):
                 return (refuse, ())
-        def trapping():
-            count = [0]
-            def parse(item):
-                if os.getpid() != MAIN:
-                    count[0] += 1
-                    if count[0] == 12:
-                        return Trap()
-                return slow(item)
-            return parse
-        results = parse_shared(items, trapping, 1)
-        print(json.dumps({"ok": [r[:2] for r in results] == [(i[2], len(i[1])) for i in items],
-                          "children": len(multiprocessing.active_children())}))
+        report(parse_shared(items, at(12, lambda item: Trap()), 1))
     """)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"ok": True, "children": 0}
@@ -143,17 +120,10 @@ def test_results_that_cannot_be_read_back_end_the_worker_quietly_and_are_parsed_
 
 def test_ctrl_c_in_the_main_process_leaves_no_worker():
     done = run("""
-        def interrupted():
-            count = [0]
-            def parse(item):
-                if os.getpid() == MAIN:
-                    count[0] += 1
-                    if count[0] == 10:
-                        raise KeyboardInterrupt
-                return slow(item)
-            return parse
+        def interrupt(item):
+            raise KeyboardInterrupt
         try:
-            parse_shared(items, interrupted, 2)
+            parse_shared(items, at(10, interrupt, in_main=True), 2)
         except KeyboardInterrupt:
             print(json.dumps({"children": len(multiprocessing.active_children())}))
     """)
